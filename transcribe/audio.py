@@ -1,0 +1,176 @@
+"""Decode any recorder format into 16 kHz mono float32 with PyAV (FFmpeg bundled, no ffmpeg binary).
+
+One decode feeds every model: diarisation and recognition both take the waveform in memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .errors import TranscribeError
+
+SAMPLE_RATE = 16_000
+MIN_DURATION = 1.0  # seconds; anything shorter cannot hold an interview turn
+AUDIO_EXTENSIONS = {
+    ".wav", ".mp3", ".m4a", ".aac", ".wma", ".flac", ".ogg", ".oga", ".opus", ".amr", ".aif", ".aiff",
+    ".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".wmv", ".3gp",
+}
+# A decoded length this much shorter than the length the file declares means it was cut off.
+TRUNCATION_TOLERANCE = 0.05
+
+
+@dataclass
+class Audio:
+    """A decoded recording: the waveform plus what identifies it without naming it."""
+
+    samples: np.ndarray  # float32, mono, SAMPLE_RATE
+    sha256: str  # of the file's bytes: recognises a renamed or moved recording
+    source_format: str  # codec name, e.g. "mp3"
+    source_rate: int
+    source_channels: int
+    truncated: bool = False
+
+    @property
+    def duration(self) -> float:
+        return len(self.samples) / SAMPLE_RATE
+
+
+def file_sha256(path: str | os.PathLike) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def decode(path: str | os.PathLike, *, allow_partial: bool = False) -> Audio:
+    """Decode the first audio stream of `path` to 16 kHz mono float32.
+
+    Raises TranscribeError naming the file when it is missing, unreadable, empty, not audio,
+    too short, or damaged. A file that ends before the length its header declares (a recorder
+    whose battery died) is an error unless `allow_partial`, in which case the readable part is used.
+    """
+    import av
+
+    path = Path(path)
+    name = path.name
+    if path.is_dir():
+        raise TranscribeError(f"{name} is a folder, not an audio file.")
+    try:
+        size = path.stat().st_size
+        sha256 = file_sha256(path)
+    except FileNotFoundError:
+        raise TranscribeError(f"{name} does not exist (was it moved or deleted?).") from None
+    except PermissionError:
+        raise TranscribeError(f"{name} cannot be read: permission denied. Check the file's permissions.") from None
+    except OSError as error:
+        raise TranscribeError(f"{name} cannot be read: {error.strerror}.") from None
+    if size == 0:
+        raise TranscribeError(f"{name} is empty (0 bytes). Copy the recording from the recorder again.")
+
+    try:
+        container = av.open(str(path), metadata_errors="ignore")
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError):
+        raise TranscribeError(
+            f"{name} is not an audio or video file that can be decoded (or it is badly damaged). "
+            "Check that it plays in a media player."
+        ) from None
+    with container:
+        if not container.streams.audio:
+            raise TranscribeError(f"{name} has no audio track.")
+        stream = container.streams.audio[0]
+        declared = _declared_duration(container, stream)
+        if stream.codec_context.name.startswith("pcm_"):
+            declared = _wav_declared_duration(path) or declared
+        # Resample with the channels kept, then average them: FFmpeg's own downmix adds the
+        # channels at -3 dB each, which makes two-channel recordings louder than mono ones.
+        resampler = av.AudioResampler(format="fltp", layout=stream.layout.name, rate=SAMPLE_RATE)
+        chunks: list[np.ndarray] = []
+        damaged = False
+        try:
+            for frame in container.decode(stream):
+                chunks.extend(o.to_ndarray().mean(axis=0) for o in resampler.resample(frame))
+        except av.error.FFmpegError:
+            damaged = True
+        chunks.extend(o.to_ndarray().mean(axis=0) for o in resampler.resample(None))
+        codec, rate, channels = stream.codec_context.name, stream.rate or 0, stream.channels or 0
+
+    samples = np.concatenate(chunks).astype(np.float32, copy=False) if chunks else np.zeros(0, np.float32)
+    duration = len(samples) / SAMPLE_RATE
+    short = declared is not None and duration < declared * (1 - TRUNCATION_TOLERANCE)
+    if (damaged or short) and not allow_partial:
+        what = f"only {_mmss(duration)} of {_mmss(declared)} could be decoded" if declared else "decoding stopped early"
+        raise TranscribeError(
+            f"{name} appears truncated or damaged: {what}. Use --partial to transcribe the readable part."
+        )
+    if duration < MIN_DURATION:
+        raise TranscribeError(
+            f"{name} holds only {duration:.1f} s of audio, too short to transcribe. Is it the right file?"
+        )
+    return Audio(samples, sha256, codec, rate, channels, truncated=damaged or short)
+
+
+def _declared_duration(container, stream) -> float | None:
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    if container.duration:
+        return container.duration / 1_000_000
+    return None
+
+
+def _wav_declared_duration(path: Path) -> float | None:
+    """The duration a RIFF/WAV header promises, or None when it does not say.
+
+    FFmpeg sizes WAV files from the bytes present, so a cut-off WAV decodes without complaint; the
+    header's data size tells. A size of 0 or 0xFFFFFFFF is a recorder's "unknown" placeholder.
+    """
+    import struct
+
+    byte_rate = 0
+    with open(path, "rb") as f:
+        head = f.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return None
+        while len(chunk := f.read(8)) == 8:
+            tag, size = chunk[:4], struct.unpack("<I", chunk[4:])[0]
+            if tag == b"fmt ":
+                byte_rate = struct.unpack("<8xI", f.read(12))[0]
+                f.seek(size - 12 + (size & 1), os.SEEK_CUR)
+            elif tag == b"data":
+                return size / byte_rate if byte_rate and size not in (0, 0xFFFFFFFF) else None
+            else:
+                f.seek(size + (size & 1), os.SEEK_CUR)
+    return None
+
+
+def _mmss(seconds: float | None) -> str:
+    seconds = int(round(seconds or 0))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def is_silent(samples: np.ndarray, threshold_db: float = -60.0) -> bool:
+    """True when the loudest 100 ms of the recording is below `threshold_db` (dBFS RMS)."""
+    frame = SAMPLE_RATE // 10
+    usable = len(samples) // frame * frame
+    if usable == 0:
+        return True
+    rms = np.sqrt(np.mean(samples[:usable].reshape(-1, frame) ** 2, axis=1))
+    return float(20 * np.log10(rms.max() + 1e-12)) < threshold_db
+
+
+def probe_duration(path: str | os.PathLike) -> float:
+    """The duration a file declares, read from its header without decoding (0 when unknown)."""
+    import av
+
+    try:
+        with av.open(str(path), metadata_errors="ignore") as container:
+            if not container.streams.audio:
+                return 0.0
+            return _declared_duration(container, container.streams.audio[0]) or 0.0
+    except (av.error.FFmpegError, OSError, ValueError, UnicodeDecodeError):
+        return 0.0
