@@ -1,0 +1,262 @@
+"""Every output format, parsed back and checked against the transcript it was written from."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import io
+import re
+import zipfile
+
+import pytest
+import srt
+import webvtt
+from docx import Document as read_docx
+from docx.shared import Cm
+
+from transcribe.layout import layout
+from transcribe.transcript import Transcript, Turn, Word
+from transcribe.writers import WRITERS, Document
+from transcribe.writers.cues import MAX_CHARS, MAX_LINES, MAX_MS, cues
+from transcribe.writers.turns import turn_text
+
+FILE_NAME = "interview_sarah_jones.wma"
+PAUSE_AT = "from"  # the long turn pauses for three seconds before this word
+
+
+def _turn(speaker: str, start: float, text: str, step: float = 0.34, pause_before: str = "") -> Turn:
+    """A turn whose words follow each other every `step` seconds (three seconds before `pause_before`)."""
+    words, t = [], start
+    for token in text.split(" "):
+        if token == pause_before:
+            t += 3.0
+        words.append(Word(" " + token, round(t, 3), round(t + step * 0.8, 3), 0.9, speaker))
+        t += step
+    return Turn(speaker, speaker, words[0].start, words[-1].end, words)
+
+
+def _identifiable() -> Transcript:
+    turns = [
+        _turn("I", 0.6, "So could you start by telling me a little about how you came to the scheme?"),
+        _turn("p5", 6.9, "To be honest I didn't know that I was in that for a while, and me and Sarah Jones were "
+                         "quite confused about what they were trying to accomplish at the start. It was only when "
+                         "the letters came from the council that we understood what it was for.",
+              pause_before=PAUSE_AT),
+        _turn("I", 32.0, '"Confused"?'),
+        _turn("p5", 33.1, "Yeah, and Sarah said the same. We both did."),
+    ]
+    turns[3].words[0].text = " [crosstalk 00:00:33] Yeah,"  # rendered notation is part of a word's text
+    return Transcript(code="p5", duration=40.0, turns=turns, processed="2025-03-01",
+                      models={"recognition": {"name": "base.en"}}, notes=["speaker roles decided by talk time"],
+                      settings={"input": FILE_NAME})  # a file name that must never reach a rendered file
+
+
+def _anonymised(identifiable: Transcript) -> Transcript:
+    anonymised = copy.deepcopy(identifiable)
+    anonymised.anonymisation = {"key": "study"}
+    for word in (w for t in anonymised.turns for w in t.words):
+        word.text = {" Sarah": " [p4]", " Jones": ""}.get(word.text, word.text)
+    return anonymised
+
+
+@pytest.fixture(scope="module")
+def pair() -> list[Document]:
+    versions = [_identifiable()]
+    versions.append(_anonymised(versions[0]))
+    return [Document(v, page) for v, page in zip(versions, layout(versions))]
+
+
+@pytest.fixture(params=[0, 1], ids=["identifiable", "anonymised"])
+def document(request, pair) -> Document:
+    return pair[request.param]
+
+
+def render(name: str, document: Document) -> str | bytes:
+    writer = WRITERS[name]()
+    buffer = io.BytesIO() if writer.binary else io.StringIO()
+    writer.write(document, buffer)
+    return buffer.getvalue()
+
+
+def test_all_formats_are_registered_with_distinct_extensions():
+    assert {"txt", "json", "docx", "maxqda", "nvivo", "qualcoder", "srt", "vtt"} <= set(WRITERS)
+    extensions = [cls.extension for cls in WRITERS.values()]
+    assert len(set(extensions)) == len(extensions)
+    assert WRITERS["docx"].binary and not WRITERS["srt"].binary
+
+
+@pytest.mark.parametrize("name", ["txt", "docx", "maxqda", "nvivo", "qualcoder", "srt", "vtt"])
+def test_shared_formats_keep_placeholders_and_nothing_identifiable(pair, name):
+    outputs = [render(name, d) for d in pair]
+    identifiable, anonymised = (" ".join((_docx_text(o) if name == "docx" else o).split()) for o in outputs)
+    assert "Sarah" in identifiable and "Jones" in identifiable
+    assert "[p4] were" in anonymised and "[p4] said" in anonymised
+    assert "Sarah" not in anonymised and "Jones" not in anonymised
+    assert FILE_NAME not in anonymised and FILE_NAME not in identifiable
+
+
+def _docx_text(data: bytes) -> str:
+    """Every XML part of a .docx (body, headers, properties) as one string."""
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        return "".join(package.read(n).decode("utf-8") for n in package.namelist() if n.endswith(".xml"))
+
+
+def _numbered_lines(text_file: str, document: Document) -> list[tuple[int, str, str]]:
+    """(number, label, text) of each numbered line of the .txt writer's output."""
+    page, rows = document.page, []
+    for line in text_file.splitlines():
+        if re.match(r"^ *\d+ {2}", line):
+            rest = line[page.gutter + 2:]
+            rows.append((int(line[:page.gutter]), rest[:page.label_width].strip(), rest[page.label_width:]))
+    return rows
+
+
+def test_docx_table_rows_are_the_numbered_lines_of_the_text_file(document):
+    doc = read_docx(io.BytesIO(render("docx", document)))
+    table = doc.tables[0]
+    header, *rows = [[cell.text for cell in row.cells] for row in table.rows]
+    assert header == ["Line", "Speaker", "Text", "Codes"]
+    assert [(int(n), label, text) for n, label, text, _ in rows] == _numbered_lines(render("txt", document), document)
+    assert len(rows) == len(document.page.lines) > len(document.transcript.turns)
+    assert all(codes == "" for *_, codes in rows)
+    paragraphs = [p.text for p in doc.paragraphs]
+    assert all(line in paragraphs for line in document.header())
+    assert "Note: speaker roles decided by talk time" in paragraphs
+    assert doc.sections[0].header.paragraphs[0].text == document.header()[0]
+    assert "w:tblHeader" in table.rows[0]._tr.xml  # header row repeats on every page
+    assert doc.sections[0].page_width > doc.sections[0].page_height
+    assert table.columns[3].width >= Cm(6) and table.columns[3].width > table.columns[1].width
+    assert doc.core_properties.author == "" and "python-docx" not in doc.core_properties.comments
+
+
+def test_docx_versions_number_the_same_lines(pair):
+    numbers = [[row.cells[0].text for row in read_docx(io.BytesIO(render("docx", d))).tables[0].rows] for d in pair]
+    assert numbers[0] == numbers[1]
+
+
+def _clock(hh: str, mm: str, ss: str, tenth: str = "0") -> float:
+    return int(hh) * 3600 + int(mm) * 60 + int(ss) + int(tenth) / 10
+
+
+def test_nvivo_rows_are_turns_with_their_time_spans(document):
+    header, *rows = csv.reader(io.StringIO(render("nvivo", document)), delimiter="\t")
+    assert header == ["Timespan", "Speaker", "Content"]
+    turns = document.transcript.turns
+    assert len(rows) == len(turns)
+    for (span, speaker, content), turn in zip(rows, turns):
+        match = re.fullmatch(r"(\d\d):(\d\d):(\d\d)\.(\d)-(\d\d):(\d\d):(\d\d)\.(\d)", span)
+        start, end = _clock(*match.groups()[:4]), _clock(*match.groups()[4:])
+        assert start == pytest.approx(turn.start, abs=0.05) and end == pytest.approx(turn.end, abs=0.05)
+        assert (speaker, content) == (turn.speaker, turn_text(turn))
+    starts = [row[0] for row in rows]
+    assert starts == sorted(starts)
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p for p in text.split("\n\n") if p.strip()]
+
+
+def test_maxqda_paragraphs_have_speaker_and_f4_time_mark_of_turn_end(document):
+    output = render("maxqda", document)
+    turns = document.transcript.turns
+    paragraphs = _paragraphs(output)
+    assert len(paragraphs) == len(turns) == len(re.findall(r"#\d\d:\d\d:\d\d-\d#", output))
+    marks = []
+    for paragraph, turn in zip(paragraphs, turns):
+        match = re.fullmatch(r"([^:\s]+): (.+) #(\d\d):(\d\d):(\d\d)-(\d)#", paragraph)
+        assert (match[1], match[2]) == (turn.speaker, turn_text(turn))
+        marks.append(_clock(*match.groups()[2:]))
+        assert marks[-1] == pytest.approx(turn.end, abs=0.05)
+    assert marks == sorted(marks)
+
+
+def test_maxqda_time_marks_run_forward_when_turns_overlap():
+    long, short = _turn("p5", 0.0, "and then it just went on and on"), _turn("I", 1.0, "Right.")
+    transcript = Transcript(code="p5", duration=5.0, turns=[long, short])
+    output = render("maxqda", Document(transcript, layout([transcript])[0]))
+    marks = re.findall(r"#(\d\d:\d\d:\d\d-\d)#", output)
+    assert short.end < long.end and marks == sorted(marks) and len(marks) == 2
+
+
+def test_qualcoder_paragraphs_start_with_turn_time_and_speaker(document):
+    output = render("qualcoder", document)
+    turns = document.transcript.turns
+    paragraphs = _paragraphs(output)
+    assert len(paragraphs) == len(turns) == len(re.findall(r"\[\d\d:\d\d:\d\d\]", output))
+    times = []
+    for paragraph, turn in zip(paragraphs, turns):
+        match = re.fullmatch(r"\[(\d\d):(\d\d):(\d\d)\] ([^:\s]+): (.+)", paragraph)
+        times.append(_clock(*match.groups()[:3]))
+        assert times[-1] == int(turn.start)
+        assert (match[4], match[5]) == (turn.speaker, turn_text(turn))
+    assert times == sorted(times)
+
+
+def _vtt_seconds(stamp: str) -> float:
+    hh, mm, rest = stamp.split(":")
+    return int(hh) * 3600 + int(mm) * 60 + float(rest)
+
+
+def _parsed_cues(name: str, document: Document) -> list[tuple[float, float, str, list[str]]]:
+    """(start, end, speaker, lines) of each cue, read back by a subtitle library."""
+    output = render(name, document)
+    if name == "srt":
+        parsed = []
+        for cue in srt.parse(output):
+            first, *rest = cue.content.splitlines()
+            speaker, first = first.split(": ", 1)
+            parsed.append((cue.start.total_seconds(), cue.end.total_seconds(), speaker, [first, *rest]))
+        return parsed
+    return [(_vtt_seconds(c.start), _vtt_seconds(c.end), c.voice, c.text.splitlines())
+            for c in webvtt.from_buffer(io.StringIO(output)).captions]
+
+
+def _assert_playable(parsed: list[tuple[float, float, str, list[str]]], prefix: bool) -> None:
+    previous_end = 0.0
+    for start, end, speaker, lines in parsed:
+        assert previous_end <= start < end <= start + MAX_MS / 1000
+        assert 1 <= len(lines) <= MAX_LINES
+        assert len(lines[0]) + (len(speaker) + 2 if prefix else 0) <= MAX_CHARS
+        assert all(len(line) <= MAX_CHARS for line in lines)
+        previous_end = end
+
+
+@pytest.mark.parametrize("name", ["srt", "vtt"])
+def test_subtitle_cues_are_playable_and_carry_every_word_with_its_speaker(document, name):
+    parsed = _parsed_cues(name, document)
+    turns = document.transcript.turns
+    _assert_playable(parsed, prefix=True)
+    assert " ".join(" ".join(lines) for *_, lines in parsed) == " ".join(turn_text(t) for t in turns)
+    speakers = [speaker for _, _, speaker, _ in parsed]
+    assert [s for i, s in enumerate(speakers) if i == 0 or s != speakers[i - 1]] == [t.speaker for t in turns]
+    starts = [start for start, *_ in parsed]
+    assert all(round(turn.start, 3) in starts for turn in turns)
+    assert sum(speaker == "p5" for speaker in speakers) > 3  # the long turn is split
+    after_pause = next(w for w in turns[1].words if w.text == f" {PAUSE_AT}")
+    assert (after_pause.start, PAUSE_AT) in [(start, lines[0].split()[0]) for start, _, _, lines in parsed]
+    assert ["We both did."] in [lines for *_, lines in parsed]  # a sentence ending a cue's last line closed it
+
+
+def test_vtt_header_is_a_note_not_a_cue(document):
+    output = render("vtt", document)
+    assert output.startswith("WEBVTT\n\nNOTE\n" + "\n".join(document.header()) + "\n\n")
+
+
+def test_cues_stay_valid_with_awkward_word_timings():
+    words = [Word(" Well", 1.0, 1.0, 0.9), Word("", 1.0, 1.2, 0.9), Word(" yes.", 0.9, 1.1, 0.9)]
+    long_word = [Word(" Sooo", 2.0, 14.0, 0.5)]
+    overlapping = [Word(" No", 1.05, 1.3, 0.9), Word(" wait", 1.3, 1.5, 0.9)]
+    empty = [Word("", 15.0, 15.5, 0.9)]
+    turns = [Turn("I", "A", 1.0, 1.2, words), Turn("p1", "B", 1.05, 1.5, overlapping),
+             Turn("I", "A", 2.0, 14.0, long_word), Turn("p1", "B", 15.0, 15.5, empty)]
+    transcript = Transcript(code="p1", duration=16.0, turns=turns)
+    result = cues(transcript)
+    assert [cue.lines for cue in result] == [["Well yes."], ["No wait"], ["Sooo"]]
+    # pushed past the cue before, held for a second unless the next cue starts sooner, cut at 7 s
+    assert [(cue.start, cue.end) for cue in result] == [(1000, 1100), (1100, 2000), (2000, 2000 + MAX_MS)]
+    previous_end = 0
+    for cue in result:
+        assert previous_end <= cue.start < cue.end <= cue.start + MAX_MS
+        previous_end = cue.end
+    parsed = list(srt.parse(render("srt", Document(transcript, layout([transcript])[0]))))
+    assert [c.content for c in parsed] == ["I: Well yes.", "p1: No wait", "I: Sooo"]

@@ -1,0 +1,107 @@
+"""Lay a transcript out on fixed-width, continuously numbered lines.
+
+Several versions of one transcript (identifiable and anonymised) are laid out together: every word
+position takes the width of its longest version, so all versions break at the same places and a
+line cited in the shareable text ("p3, line 214") is the same line in the private one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .transcript import Transcript, format_timestamp
+
+MIN_WIDTH = 40
+GUTTER_GAP = 2
+LABEL_GAP = 2
+
+
+@dataclass
+class Line:
+    number: int
+    speaker: str | None  # the label on a turn's first line, None on its continuation lines
+    text: str
+    start: float  # time of the turn this line belongs to
+    turn: int  # index of the turn
+    words: tuple[int, int] = (0, 0)  # range of the turn's word indices on this line
+
+
+@dataclass
+class Page:
+    """One version of a transcript laid out: its lines and the column geometry used."""
+
+    lines: list[Line]
+    gutter: int  # characters for the line number
+    label_width: int  # characters for "label:" plus its gap
+
+    def line_of(self, turn: int, word: int) -> int:
+        """The number of the line that shows word `word` of turn `turn`."""
+        for line in self.lines:
+            if line.turn == turn and line.words[0] <= word < max(line.words[1], line.words[0] + 1):
+                return line.number
+        return next((line.number for line in reversed(self.lines) if line.turn == turn), 0)
+
+    def render_line(self, line: Line) -> str:
+        label = f"{line.speaker}:" if line.speaker else ""
+        return f"{line.number:>{self.gutter}}{' ' * GUTTER_GAP}{label:<{self.label_width}}{line.text}".rstrip()
+
+
+def layout(versions: list[Transcript], width: int = 80, timestamps: bool = False) -> list[Page]:
+    """Lay out one or more versions of a transcript on identical numbered lines."""
+    if width < MIN_WIDTH:
+        raise ValueError(f"line width {width} is too small; use at least {MIN_WIDTH}")
+    first = versions[0]
+    if any(len(v.turns) != len(first.turns) or any(len(a.words) != len(b.words) for a, b in zip(v.turns, first.turns))
+           for v in versions[1:]):
+        raise ValueError("the versions of a transcript must have the same turns and words")
+    labels = [t.speaker for v in versions for t in v.turns]
+    label_width = max((len(label) + 1 for label in labels), default=2) + LABEL_GAP
+    gutter = 4
+    while True:
+        pages = _wrap(versions, width - gutter - GUTTER_GAP - label_width, timestamps)
+        if len(str(len(pages[0]))) <= gutter:
+            break
+        gutter = len(str(len(pages[0])))
+    return [Page(lines, gutter, label_width) for lines in pages]
+
+
+def _tokens(version: Transcript, index: int, timestamps: bool) -> list[str]:
+    turn = version.turns[index]
+    tokens = [w.text for w in turn.words]
+    if timestamps:
+        tokens = [f" [{format_timestamp(turn.start)}]"] + tokens
+    return tokens
+
+
+def _wrap(versions: list[Transcript], available: int, timestamps: bool) -> list[list[Line]]:
+    pages: list[list[Line]] = [[] for _ in versions]
+    number = 0
+    for t in range(len(versions[0].turns)):
+        texts = [_tokens(v, t, timestamps) for v in versions]
+        breaks = _break_positions(texts, available)
+        shift = 1 if timestamps else 0  # the timestamp token is not a word
+        for line_index, (a, b) in enumerate(zip(breaks, breaks[1:])):
+            number += 1
+            words = (max(a - shift, 0), max(b - shift, 0))
+            for page, version, tokens in zip(pages, versions, texts):
+                turn = version.turns[t]
+                page.append(Line(number, turn.speaker if line_index == 0 else None,
+                                 "".join(tokens[a:b]).strip(), turn.start, t, words))
+    return pages
+
+
+def _break_positions(texts: list[list[str]], available: int) -> list[int]:
+    """Token indices where lines start (plus the end), fitting every version into `available`."""
+    count = len(texts[0])
+    breaks = [0]
+    used = 0
+    for i in range(count):
+        at_start = used == 0
+        need = max(len(tokens[i].lstrip() if at_start else tokens[i]) for tokens in texts)
+        if not at_start and used + need > available:
+            breaks.append(i)
+            used = max(len(tokens[i].lstrip()) for tokens in texts)
+        else:
+            used += need
+    breaks.append(count)
+    return breaks if count else [0, 0]

@@ -1,0 +1,43 @@
+"""Output formats: one module per format behind the small `Writer` interface."""
+
+from __future__ import annotations
+
+from .base import Document, Writer
+from .docx import DocxWriter
+from .json import JSONWriter
+from .maxqda import MAXQDAWriter
+from .nvivo import NVivoWriter
+from .qualcoder import QualCoderWriter
+from .srt import SRTWriter
+from .txt import TextWriter
+from .vtt import VTTWriter
+
+WRITERS: dict[str, type[Writer]] = {
+    "txt": TextWriter,
+    "json": JSONWriter,
+    "docx": DocxWriter,
+    "maxqda": MAXQDAWriter,
+    "nvivo": NVivoWriter,
+    "qualcoder": QualCoderWriter,
+    "srt": SRTWriter,
+    "vtt": VTTWriter,
+}
+DEFAULT_FORMATS = ("txt", "json")
+
+
+def parse_formats(value: str) -> list[str]:
+    """'txt,docx' or 'all' -> validated list of format names, in a stable order."""
+    names = [n.strip().lower() for n in value.split(",") if n.strip()]
+    if "all" in names:
+        return list(WRITERS)
+    unknown = [n for n in names if n not in WRITERS]
+    if unknown or not names:
+        raise ValueError(f"unknown format {', '.join(unknown) or repr(value)}; choose from {', '.join(WRITERS)} or all")
+    return list(dict.fromkeys(names))
+
+
+def get_writer(name: str) -> Writer:
+    return WRITERS[name]()
+
+
+__all__ = ["Document", "Writer", "WRITERS", "DEFAULT_FORMATS", "get_writer", "parse_formats"]

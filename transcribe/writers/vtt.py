@@ -1,0 +1,23 @@
+"""WebVTT subtitles with the speaker in a voice tag (``<v p5>``) and the header as a NOTE."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import IO
+
+from .base import Document, Writer
+from .cues import cues
+
+
+def vtt_time(ms: int) -> str:
+    return f"{ms // 3600000:02d}:{ms // 60000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
+
+
+class VTTWriter(Writer):
+    extension = "vtt"
+
+    def write(self, document: Document, file: IO) -> None:
+        file.write("WEBVTT\n\nNOTE\n" + "\n".join(document.header()) + "\n\n")
+        for cue in cues(document.transcript):
+            voice, text = escape(cue.speaker, quote=False), escape("\n".join(cue.lines), quote=False)
+            file.write(f"{vtt_time(cue.start)} --> {vtt_time(cue.end)}\n<v {voice}>{text}\n\n")
