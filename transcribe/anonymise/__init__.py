@@ -1,0 +1,1 @@
+"""Anonymisation: detect identifiers, keep a study-wide key, review, and apply."""
