@@ -1,0 +1,80 @@
+"""The study file: `transcribe init`, loading, and errors that name the line and the problem."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import SAMPLES
+from transcribe.cli import cli
+from transcribe.errors import TranscribeError
+from transcribe.study import audio_files, load_study
+
+
+@pytest.fixture
+def folder(tmp_path):
+    for name in ("b_second.flac", "a_first.flac"):
+        (tmp_path / name).write_bytes((SAMPLES / "interview_01.flac").read_bytes()[:1000])
+    return tmp_path
+
+
+def test_the_demo_study_loads():
+    study = load_study(SAMPLES / "study.toml")
+    assert [i.code for i in study.interviews] == ["p1", "p2", "p3"]
+    assert study.interview_for(SAMPLES / "interview_02.flac").code == "p2"
+    sarah = next(p for p in study.people if "Sarah Jones" in p.names)
+    assert sarah.id == "p1" and sarah.role == "participant" and "Ms Jones" in sarah.names
+    helen = next(p for p in study.people if p.role == "interviewer")
+    assert helen.id == "I"
+    assert "WellTogether" in study.allow
+    assert "WellTogether" in study.prompt() and "Sarah Jones" in study.prompt()
+
+
+def test_init_proposes_codes_in_file_order(folder):
+    result = CliRunner().invoke(cli, ["init", str(folder)])
+    assert result.exit_code == 0, result.output
+    study = load_study(folder / "study.toml")
+    assert [(i.audio.name, i.code) for i in study.interviews] == [("a_first.flac", "p1"), ("b_second.flac", "p2")]
+    assert "# " in (folder / "study.toml").read_text()  # a commented template
+    again = CliRunner().invoke(cli, ["init", str(folder)])
+    assert again.exit_code == 1 and "already exists" in again.output
+
+
+def write(folder, body: str):
+    path = folder / "study.toml"
+    path.write_text(body)
+    return path
+
+
+@pytest.mark.parametrize("body, message", [
+    ('[[interviews]]\naudio = "a_first.flac"\ncodes = ["p1"]\n\n[[interviews]]\naudio = "b_second.flac"\ncodes = ["p1"]\n',
+     r"line 7: duplicate participant code 'p1'"),
+    ('[[interviews]]\naudio = "missing.wav"\ncodes = ["p1"]\n', r"line 2: audio file missing.wav not found"),
+    ('[study]\nplaces = [Leeds]\n', r"not valid TOML: .*line 2"),
+    ('[[interviews]]\naudio = "a_first.flac"\ncodes = ["p 1"]\n', r"line 3: participant code 'p 1'"),
+    ('[[interviews]]\naudio = "a_first.flac"\ncodes = ["p1"]\nspeakers = -2\n', r"line 4: speakers must be a whole number"),
+    ('[[interviews]]\naudio = "a_first.flac"\ncodes = ["p1"]\n[[people]]\nname = "Ann"\ncode = "p9"\n',
+     r"line 6: person Ann has code 'p9', which no interview uses"),
+    ('[study]\ncolour = "blue"\n', r"line 2: unknown setting 'colour'"),
+    ('[[people]]\nname = "Ann"\nrole = "boss"\n', r"line 3: role 'boss'"),
+])
+def test_bad_study_files_name_the_line_and_the_problem(folder, body, message):
+    with pytest.raises(TranscribeError, match=message):
+        load_study(write(folder, body))
+
+
+def test_bad_study_file_through_the_cli(folder):
+    path = write(folder, '[study]\nplaces = [Leeds]\n')
+    result = CliRunner().invoke(cli, ["run", str(folder / "a_first.flac"), "--study", str(path), "-o", str(folder / "out")])
+    assert result.exit_code == 1
+    assert "not valid TOML" in result.output and "Traceback" not in result.output
+
+
+def test_discovery_is_recursive_sorted_and_survives_a_symlink_loop(folder):
+    sub = folder / "week2"
+    sub.mkdir()
+    (sub / "c.MP3").write_bytes(b"x")
+    (sub / "notes.docx").write_bytes(b"x")
+    (sub / "loop").symlink_to(folder, target_is_directory=True)
+    names = [p.relative_to(folder).as_posix() for p in audio_files(folder)]
+    assert names == ["a_first.flac", "b_second.flac", "week2/c.MP3"]

@@ -1,0 +1,144 @@
+"""The study-wide key: every identifier found, and the placeholder that replaces it everywhere.
+
+Participants become their code (``[p4]``), the interviewer the interviewer label (``[I]``), other
+people ``[Name 1]``, places ``[Place 1]``, organisations ``[Organisation 1]``, and so on, numbered
+in order of first appearance across the study. The key is kept in the private folder as
+``key.csv`` (mode 0600) and reloaded on every run, so numbers stay the same across re-runs and
+when interviews are added later. Variants of one entity (``Sarah``, ``Sarah Jones``, ``Ms Jones``)
+share one placeholder.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..storage import PRIVATE_FILE_MODE, atomic_write
+from .detect import Detection, Person
+
+LABELS = {
+    "person": "Name", "place": "Place", "organisation": "Organisation", "email": "Email", "phone": "Phone",
+    "url": "URL", "postcode": "Postcode", "nhs_number": "NHS number", "date": "Date",
+}
+TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "doctor", "prof", "professor", "sir", "dame", "nurse"}
+COLUMNS = ["replacement", "category", "original", "first_seen"]
+
+
+def normalise(text: str, category: str = "person") -> str:
+    """The form used to recognise one entity under different spellings of case and punctuation."""
+    text = re.sub(r"['’]s$", "", text.strip())
+    if category in ("phone", "nhs_number"):
+        return re.sub(r"\D", "", text)
+    words = re.sub(r"[^\w@.\-]+", " ", text.lower()).split()
+    if category == "person":
+        words = [w for w in words if w.strip(".") not in TITLES]
+    words = ["saint" if w in ("st", "st.") else w for w in words]
+    return " ".join(words)
+
+
+@dataclass
+class KeyEntry:
+    replacement: str
+    category: str
+    original: str  # normalised form
+    first_seen: str  # interview code, or "" for roster people listed up front
+
+
+class StudyKey:
+    """Placeholders for the whole study; load, look up (adding new entities), save."""
+
+    def __init__(self, people: list[Person], interviewer_label: str = "I", entries: list[KeyEntry] | None = None):
+        self.people = {p.id: p for p in people}
+        self.interviewer_label = interviewer_label
+        self.entries: list[KeyEntry] = []
+        self._by_original: dict[tuple[str, str], str] = {}
+        for entry in entries or []:
+            self._add(entry)
+        for person in people:
+            if person.role in ("participant", "interviewer"):  # fixed placeholders: list them up front
+                self._add_person(person, "")
+
+    def _add_person(self, person: Person, interview: str) -> str:
+        replacement = self.person_replacement(person)
+        for name in person.names:
+            if ("person", normalise(name)) not in self._by_original:
+                self._add(KeyEntry(replacement, "person", normalise(name), interview))
+        return replacement
+
+    def _add(self, entry: KeyEntry) -> None:
+        self.entries.append(entry)
+        self._by_original[(entry.category, entry.original)] = entry.replacement
+
+    def _next(self, category: str) -> str:
+        label = LABELS.get(category, category.title())
+        pattern = re.compile(rf"^\[{re.escape(label)} (\d+)\]$")
+        numbers = [int(m.group(1)) for e in self.entries if (m := pattern.match(e.replacement))]
+        return f"[{label} {max(numbers, default=0) + 1}]"
+
+    def person_replacement(self, person: Person) -> str:
+        if person.role == "participant":
+            return f"[{person.id}]"
+        if person.role == "interviewer":
+            return f"[{self.interviewer_label}]"
+        existing = [self._by_original.get(("person", normalise(name))) for name in person.names]
+        return next((r for r in existing if r), None) or self._next("person")
+
+    def replacement(self, detection: Detection, interview: str) -> str:
+        """The placeholder for a detection, creating a new numbered one for a new entity."""
+        category = detection.category
+        if detection.entity and detection.entity in self.people:
+            return self._add_person(self.people[detection.entity], interview)
+        original = normalise(detection.entity or detection.text, category)
+        if not original:
+            original = detection.text.strip().lower()
+        found = self._by_original.get((category, original))
+        if found is None and category == "person":
+            found = self._variant_of(original)
+        replacement = found or self._next(category)
+        if (category, original) not in self._by_original:
+            self._add(KeyEntry(replacement, category, original, interview))
+        return replacement
+
+    def _variant_of(self, original: str) -> str | None:
+        """The placeholder of a known person this name is a variant of.
+
+        A shorter form of a known name ("jones" of "sarah jones") is that person. A longer form of a
+        name seen earlier ("priya patel" after "priya") is too, except for names from the roster:
+        "sarah smith" is not the participant called Sarah.
+        """
+        words = set(original.split())
+        if not words:
+            return None
+        roster = {normalise(name) for person in self.people.values() for name in person.names}
+        for entry in self.entries:
+            if entry.category != "person":
+                continue
+            known = set(entry.original.split())
+            if words <= known or (known <= words and entry.original not in roster):
+                return entry.replacement
+        return None
+
+    # --- storage ---------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: Path, people: list[Person], interviewer_label: str = "I") -> "StudyKey":
+        entries = []
+        if path.exists():
+            with open(path, newline="", encoding="utf-8") as f:
+                for row in csv.DictReader(f):
+                    entries.append(KeyEntry(row["replacement"], row["category"], row["original"], row["first_seen"]))
+        return cls(people, interviewer_label, entries)
+
+    def to_csv(self) -> str:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        for entry in self.entries:
+            writer.writerow(vars(entry))
+        return buffer.getvalue()
+
+    def save(self, path: Path) -> None:
+        atomic_write(path, self.to_csv(), mode=PRIVATE_FILE_MODE)

@@ -1,0 +1,99 @@
+"""`review.csv`: every detected identifier with its context, for the researcher to check.
+
+One study-wide file in the private folder. Each row shows where a detection is (interview, line
+of the identifiable text, time), what was found, by which source and with what score, the proposed
+placeholder, and a ``decision`` column the researcher edits: empty or ``accept`` keeps the
+proposal, ``reject`` keeps the original text, anything else is used as the replacement. Decisions
+survive re-runs. Rows that deserve a look first (low scores, fuzzy or gazetteer matches) come first
+and say so in the ``priority`` column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from ..layout import Page
+from ..storage import PRIVATE_FILE_MODE, atomic_write
+from ..transcript import Transcript, format_timestamp
+from .apply import Found, word_at
+
+COLUMNS = ["priority", "interview", "line", "time", "category", "source", "score", "text", "context",
+           "proposed", "decision", "id"]
+CHECK_FIRST = "check first"
+CHECK_SCORE = 0.6
+CONTEXT = 40
+
+
+def needs_check(found: Found) -> bool:
+    return found.detection.score < CHECK_SCORE or found.detection.source in ("fuzzy", "gazetteer")
+
+
+def rows_for(transcript: Transcript, page: Page, found: list[Found], proposals: dict[str, str],
+             decisions: dict[str, str]) -> list[dict]:
+    """Review rows for one interview; `page` is the identifiable text's layout (for line numbers)."""
+    rows = []
+    for item in sorted(found, key=lambda f: (f.turn, f.detection.start)):
+        turn = transcript.turns[item.turn]
+        d = item.detection
+        text = turn.text
+        word = word_at(turn, d.start)
+        context = text[max(0, d.start - CONTEXT) : d.start] + "<<" + d.text + ">>" + text[d.end : d.end + CONTEXT]
+        rows.append({
+            "priority": CHECK_FIRST if needs_check(item) else "",
+            "interview": transcript.code,
+            "line": page.line_of(item.turn, word),
+            "time": format_timestamp(turn.words[word].start if turn.words else turn.start),
+            "category": d.category,
+            "source": d.source,
+            "score": f"{d.score:.2f}",
+            "text": d.text,
+            "context": context.replace("\n", " "),
+            "proposed": proposals.get(item.id, ""),
+            "decision": decisions.get(item.id, ""),
+            "id": item.id,
+        })
+    return rows
+
+
+def load_decisions(path: Path) -> dict[str, dict[str, str]]:
+    """Decisions from an existing review.csv: interview -> {detection id: decision}.
+
+    A decision only carries over while the detection still has the same text at the same place.
+    """
+    decisions: dict[str, dict[str, str]] = {}
+    for row in _read(path):
+        if row.get("decision", "").strip():
+            decisions.setdefault(row["interview"], {})[f"{row['id']}|{row['text']}"] = row["decision"].strip()
+    return decisions
+
+
+def decisions_for(all_decisions: dict[str, dict[str, str]], code: str, found: list[Found]) -> dict[str, str]:
+    mine = all_decisions.get(code, {})
+    return {f.id: mine[f"{f.id}|{f.detection.text}"] for f in found if f"{f.id}|{f.detection.text}" in mine}
+
+
+def _read(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        return list(csv.DictReader(f))
+
+
+def update(path: Path, code: str, rows: list[dict]) -> None:
+    """Replace the rows of one interview in the study-wide review file, keeping the others."""
+    kept = [r for r in _read(path) if r.get("interview") != code]
+    all_rows = kept + rows
+    all_rows.sort(key=lambda r: (r["priority"] != CHECK_FIRST, _code_order(r["interview"]), int(r["line"] or 0)))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, COLUMNS, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    writer.writerows(all_rows)
+    atomic_write(path, buffer.getvalue(), mode=PRIVATE_FILE_MODE)
+
+
+def _code_order(code: str) -> tuple:
+    """p2 before p10."""
+    digits = "".join(ch for ch in code if ch.isdigit())
+    return (code.rstrip("0123456789"), int(digits) if digits else 0, code)

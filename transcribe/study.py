@@ -1,0 +1,285 @@
+"""The study file (`study.toml`): interviews, participant codes, people's names, lists and vocabulary.
+
+The study file names people, so it is identifiable: it stays with the recordings, never in the
+shareable folder. Everything in it is optional; without one, a folder of audio gets codes p1…pN
+in file order. Validation errors name the line and the problem.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .anonymise.detect import Person
+from .audio import AUDIO_EXTENSIONS
+from .errors import TranscribeError
+
+STUDY_FILE = "study.toml"
+CODE_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,15}$")
+ROLES = ("participant", "interviewer", "other")
+
+
+@dataclass
+class Interview:
+    audio: Path
+    codes: list[str]
+    speakers: int | None = 2
+    min_speakers: int | None = None
+    max_speakers: int | None = None
+    roles: list[str] | None = None  # labels in order of first speech (override)
+
+    @property
+    def code(self) -> str:
+        return self.codes[0]
+
+
+@dataclass
+class Study:
+    path: Path | None = None
+    interviewer_label: str = "I"
+    language: str | None = None
+    interviews: list[Interview] = field(default_factory=list)
+    people: list[Person] = field(default_factory=list)
+    places: list[str] = field(default_factory=list)
+    organisations: list[str] = field(default_factory=list)
+    allow: list[str] = field(default_factory=list)
+    vocabulary: list[str] = field(default_factory=list)
+    interviewer_voice: Path | None = None
+
+    def interview_for(self, audio: Path) -> Interview | None:
+        resolved = audio.resolve()
+        return next((i for i in self.interviews if i.audio.resolve() == resolved), None)
+
+    def prompt(self) -> str | None:
+        """Vocabulary and roster names for Whisper's initial prompt (spellings the study uses)."""
+        terms = list(dict.fromkeys(
+            [*self.vocabulary, *(n for p in self.people for n in p.names if " " in n or n[:1].isupper()),
+             *self.places, *self.organisations]
+        ))
+        return ", ".join(terms) + "." if terms else None
+
+
+class _Lines:
+    """Finds the line of a value in the raw TOML, so errors can point at it."""
+
+    def __init__(self, text: str):
+        self.lines = text.splitlines()
+
+    def of(self, key: str, value: object | None = None, occurrence: int = 0) -> int | None:
+        seen = 0
+        for number, line in enumerate(self.lines, start=1):
+            stripped = line.split("#", 1)[0]
+            if re.match(rf"\s*{re.escape(key)}\s*=", stripped) and (value is None or repr(value).strip("'") in stripped
+                                                                    or str(value) in stripped):
+                if seen == occurrence:
+                    return number
+                seen += 1
+        return None
+
+
+def _error(path: Path, line: int | None, problem: str) -> TranscribeError:
+    where = f"{path.name}, line {line}" if line else path.name
+    return TranscribeError(f"{where}: {problem}")
+
+
+def load_study(path: str | Path) -> Study:
+    """Read and validate a study file; raise TranscribeError naming the line of the first problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise TranscribeError(f"The study file {path} does not exist. Create one with `transcribe init`.") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise TranscribeError(f"The study file {path.name} cannot be read ({error}).") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise TranscribeError(f"{path.name} is not valid TOML: {error}.") from None
+    lines = _Lines(text)
+    base = path.parent
+    allowed_top = {"study", "interviews", "people"}
+    for key in data:
+        if key not in allowed_top:
+            raise _error(path, lines.of(key) or _table_line(lines, key), f"unknown section or key '{key}' (expected study, interviews, people)")
+
+    settings = data.get("study", {})
+    study = Study(path=path)
+    study.interviewer_label = _string(settings, "interviewer_label", "I", path, lines)
+    study.language = settings.get("language")
+    for key in ("places", "organisations", "allow", "vocabulary"):
+        setattr(study, key, _string_list(settings, key, path, lines))
+    if "interviewer_voice" in settings:
+        voice = base / _string(settings, "interviewer_voice", "", path, lines)
+        if not voice.is_file():
+            raise _error(path, lines.of("interviewer_voice"), f"interviewer_voice file {voice.name} not found")
+        study.interviewer_voice = voice
+    unknown = set(settings) - {"interviewer_label", "language", "places", "organisations", "allow", "vocabulary", "interviewer_voice"}
+    if unknown:
+        key = sorted(unknown)[0]
+        raise _error(path, lines.of(key), f"unknown setting '{key}' in [study]")
+
+    codes_seen: dict[str, int] = {}
+    audio_seen: set[Path] = set()
+    for index, entry in enumerate(data.get("interviews", [])):
+        audio_name = entry.get("audio")
+        line = lines.of("audio", audio_name) if audio_name else None
+        if not isinstance(audio_name, str):
+            raise _error(path, _table_line(lines, "interviews", index), "every [[interviews]] entry needs audio = \"file name\"")
+        audio = (base / audio_name)
+        if not audio.is_file():
+            raise _error(path, line, f"audio file {audio_name} not found (paths are relative to the study file's folder)")
+        if audio.resolve() in audio_seen:
+            raise _error(path, line, f"audio file {audio_name} is listed twice")
+        audio_seen.add(audio.resolve())
+        codes = entry.get("codes", entry.get("code"))
+        codes = [codes] if isinstance(codes, str) else codes
+        if not codes or not all(isinstance(c, str) for c in codes):
+            raise _error(path, line, f"interview {audio_name} needs codes = [\"p1\"] (its participant code or codes)")
+        for code in codes:
+            code_line = lines.of("codes", code) or lines.of("code", code)
+            if not CODE_PATTERN.match(code):
+                raise _error(path, code_line, f"participant code '{code}' must be a letter followed by up to 15 letters, digits, - or _")
+            if code == study.interviewer_label:
+                raise _error(path, code_line, f"participant code '{code}' is the interviewer label")
+            if code in codes_seen:
+                code_line = lines.of("codes", code, occurrence=1) or lines.of("code", code, occurrence=1)
+                raise _error(path, code_line, f"duplicate participant code '{code}' (also used in interview {codes_seen[code] + 1})")
+            codes_seen[code] = index
+        speakers = entry.get("speakers", 2)
+        for key in ("speakers", "min_speakers", "max_speakers"):
+            value = entry.get(key)
+            if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1 or value > 20):
+                raise _error(path, lines.of(key, value), f"{key} must be a whole number from 1 to 20")
+        roles = entry.get("roles")
+        if roles is not None and (not isinstance(roles, list) or not all(isinstance(r, str) for r in roles)):
+            raise _error(path, lines.of("roles"), "roles must be a list of labels in order of first speech, e.g. [\"I\", \"p1\"]")
+        if "min_speakers" in entry or "max_speakers" in entry:
+            speakers = entry.get("speakers")
+        study.interviews.append(Interview(audio, list(codes), speakers, entry.get("min_speakers"), entry.get("max_speakers"), roles))
+
+    for index, entry in enumerate(data.get("people", [])):
+        name = entry.get("name")
+        if not isinstance(name, str) or not name.strip():
+            raise _error(path, _table_line(lines, "people", index), "every [[people]] entry needs name = \"…\"")
+        aliases = entry.get("aliases", [])
+        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+            raise _error(path, lines.of("aliases"), f"aliases of {name} must be a list of strings")
+        code = entry.get("code")
+        role = entry.get("role", "participant" if code else "other")
+        if role not in ROLES:
+            raise _error(path, lines.of("role", role), f"role '{role}' must be one of {', '.join(ROLES)}")
+        if code is not None and code not in codes_seen:
+            raise _error(path, lines.of("code", code), f"person {name} has code '{code}', which no interview uses")
+        person_id = code if role == "participant" and code else (study.interviewer_label if role == "interviewer" else _slug(name))
+        study.people.append(Person(person_id, tuple(dict.fromkeys([name, *aliases])), role))
+    return study
+
+
+def _table_line(lines: _Lines, table: str, index: int = 0) -> int | None:
+    seen = 0
+    for number, line in enumerate(lines.lines, start=1):
+        if line.strip() in (f"[[{table}]]", f"[{table}]"):
+            if seen == index:
+                return number
+            seen += 1
+    return None
+
+
+def _string(settings: dict, key: str, default: str, path: Path, lines: _Lines) -> str:
+    value = settings.get(key, default)
+    if not isinstance(value, str) or (key == "interviewer_label" and not CODE_PATTERN.match(value)):
+        raise _error(path, lines.of(key), f"{key} must be a short text without spaces")
+    return value
+
+
+def _string_list(settings: dict, key: str, path: Path, lines: _Lines) -> list[str]:
+    value = settings.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise _error(path, lines.of(key), f"{key} must be a list of non-empty strings")
+    return [v.strip() for v in value]
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+def find_study(paths: list[Path]) -> Path | None:
+    """A study.toml in the (single) folder given, if there is one."""
+    folders = {p if p.is_dir() else p.parent for p in paths}
+    if len(folders) == 1:
+        candidate = next(iter(folders)) / STUDY_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def audio_files(folder: Path) -> list[Path]:
+    """Audio and video files under `folder`, recursively, in a stable order; symlink loops skipped."""
+    found: list[Path] = []
+    seen_dirs: set[tuple[int, int]] = set()
+
+    def walk(directory: Path) -> None:
+        try:
+            stat = directory.stat()
+        except OSError:
+            return
+        if (stat.st_dev, stat.st_ino) in seen_dirs:
+            return  # a symlink loop, or the same folder reached twice
+        seen_dirs.add((stat.st_dev, stat.st_ino))
+        try:
+            entries = sorted(directory.iterdir(), key=lambda p: p.name)
+        except OSError:
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            if entry.is_dir():
+                if entry.suffix.lower() in AUDIO_EXTENSIONS:
+                    found.append(entry)  # reported as "a folder, not an audio file"
+                else:
+                    walk(entry)
+            elif entry.suffix.lower() in AUDIO_EXTENSIONS:
+                found.append(entry)
+
+    walk(folder)
+    return found
+
+
+TEMPLATE_HEADER = """\
+# Study file for `transcribe`. It names people, so keep it private, beside the recordings.
+# Edit it, then run:  transcribe run {folder}
+#
+# [study]       settings for the whole study
+# [[interviews]] one entry per recording: its audio file, participant code(s), number of speakers
+# [[people]]    everyone who may be named: participants (with their code), the interviewer,
+#               and third parties; every name and nickname they may be called
+
+[study]
+interviewer_label = "I"      # how the interviewer appears in transcripts
+language = "en"
+places = []                  # known places to replace, e.g. ["Lewisham", "Manchester"]
+organisations = []           # known organisations, e.g. ["Riverside Surgery"]
+allow = []                   # words never to replace, e.g. ["NHS", "WellTogether"]
+vocabulary = []              # spellings that help recognition: project names, jargon
+# interviewer_voice = "interviewer.wav"   # a clip of only the interviewer's voice (role detection)
+"""
+
+
+def template(folder: Path) -> str:
+    """A commented study.toml proposing codes p1…pN for the audio files in `folder`, in file order."""
+    parts = [TEMPLATE_HEADER.format(folder=folder.name or ".")]
+    files = audio_files(folder)
+    for number, audio in enumerate(files, start=1):
+        relative = audio.relative_to(folder).as_posix()
+        parts.append(
+            f"\n[[interviews]]\naudio = \"{relative}\"\ncodes = [\"p{number}\"]\nspeakers = 2\n"
+            "# roles = [\"I\", \"p{number}\"]   # labels in order of first speech, if automatic roles go wrong\n".replace(
+                "{number}", str(number))
+        )
+    parts.append(
+        "\n# [[people]]\n# name = \"Jane Doe\"\n# aliases = [\"Jane\", \"Ms Doe\"]\n# code = \"p1\"            # a participant\n"
+        "#\n# [[people]]\n# name = \"Alex Smith\"\n# role = \"interviewer\"\n#\n# [[people]]\n# name = \"Tom\"             # someone else who is mentioned\n"
+    )
+    return "".join(parts)
