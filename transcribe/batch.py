@@ -1,0 +1,394 @@
+"""A batch: discover recordings, give them codes, run each through the pipeline, anonymise, write.
+
+One failing recording never stops the others: its error is recorded and the batch goes on. Every
+file is written atomically, stage results are cached, and the run holds a lock on its output
+folders, so an interrupted batch can simply be started again.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import json
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__
+from .anonymise.apply import Found, anonymise, find_identifiers
+from .anonymise.key import StudyKey
+from .anonymise import review
+from .audio import AUDIO_EXTENSIONS, Audio, decode
+from .errors import TranscribeError
+from .layout import layout
+from .pipeline import Engines, InterviewJob, RunSettings, StageCache, transcribe_interview
+from .reliability import mark
+from .storage import (PRIVATE_FILE_MODE, atomic_write, make_dir, make_private_dir, output_lock,
+                      remove_stale_temporaries)
+from .study import Study, audio_files, find_study, load_study
+from .transcript import Transcript
+from .writers import Document, get_writer
+
+log = logging.getLogger("transcribe")
+MANIFEST = "manifest.json"
+
+
+@dataclass
+class OutputSettings:
+    formats: list[str] = field(default_factory=lambda: ["txt", "json"])
+    width: int = 80
+    timestamps: bool = False
+    anonymise: bool = True
+
+
+@dataclass
+class FileResult:
+    audio: Path
+    code: str | None
+    status: str  # "done", "failed", "not anonymised"
+    message: str = ""
+    duration: float = 0.0
+    low_confidence_roles: bool = False
+
+
+class Interrupted(Exception):
+    """Ctrl-C: the finished files are complete; the rest were not started or are left unfinished."""
+
+    def __init__(self, finished: list[FileResult], remaining: list[InterviewJob]):
+        super().__init__("interrupted")
+        self.finished = finished
+        self.remaining = remaining
+
+
+class Reporter:
+    """Progress callbacks; the CLI shows them, the library is silent by default."""
+
+    def begin(self, files: int) -> None: ...
+    def file(self, index: int, audio: Path, code: str) -> None: ...
+    def stage(self, name: str, seconds: float) -> None: ...
+    def done(self, result: FileResult) -> None: ...
+    def say(self, message: str) -> None: ...
+
+
+def folders(out: Path) -> tuple[Path, Path]:
+    """The shareable output folder and its private sibling (`transcripts` → `transcripts.private`)."""
+    out = Path(out)
+    return out, out.with_name(out.name + ".private")
+
+
+def discover(paths: list[Path]) -> list[Path]:
+    """Audio files from the paths given: files as they are, folders searched recursively."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir() and path.suffix.lower() not in AUDIO_EXTENSIONS:
+            found.extend(audio_files(path))
+        else:
+            found.append(path)
+    return list(dict.fromkeys(found))
+
+
+class Batch:
+    """Runs recordings through every stage into a shareable folder and its private sibling."""
+
+    def __init__(self, out: Path, settings: RunSettings, output: OutputSettings, study: Study | None = None,
+                 reporter: Reporter | None = None):
+        self.out, self.private = folders(out)
+        self.settings = settings
+        self.output = output
+        self.study = study or Study()
+        self.reporter = reporter or Reporter()
+        self.engines = Engines(settings, say=self.reporter.say)
+        self.cache = StageCache(self.private)
+        self._detector = None
+        self._voice = None
+
+    # --- planning ----------------------------------------------------------------------------
+
+    def plan(self, audio: list[Path]) -> list[InterviewJob]:
+        """One job per recording: study-file recordings first, in study order, then the rest.
+
+        Recordings outside the study file get their code when they first decode, so unusable
+        files take no code. A recording found twice (the same content under two names) becomes a
+        job that fails with a message naming the first.
+        """
+        jobs: list[InterviewJob] = []
+        prompt = self.study.prompt()
+        first_of: dict[str, Path] = {}
+        d = self.settings.diarisation
+        for path in audio:
+            content = self._code_key(path)
+            if content in first_of:
+                jobs.append(InterviewJob(path, [], duplicate_of=first_of[content]))
+                continue
+            first_of[content] = path
+            entry = self.study.interview_for(path) if path.is_file() else None
+            if entry is not None:
+                jobs.append(InterviewJob(path, entry.codes, entry.speakers, entry.min_speakers, entry.max_speakers,
+                                         entry.roles, self.study.interviewer_label, prompt))
+            else:
+                jobs.append(InterviewJob(path, [], d.num_speakers, d.min_speakers, d.max_speakers, None,
+                                         self.study.interviewer_label, prompt))
+        order = {entry.audio.resolve(): i for i, entry in enumerate(self.study.interviews)}
+        jobs.sort(key=lambda j: order.get(j.audio.resolve(), len(order)))
+        return jobs
+
+    def assign_code(self, job: InterviewJob, sha256: str) -> None:
+        """Give a recording outside the study file its code: the one it had before, or the next free."""
+        codes = self._load_codes()
+        code = codes.get(sha256)
+        if code is None:
+            used = {c for entry in self.study.interviews for c in entry.codes} | set(codes.values())
+            code = codes[sha256] = _next_code(used)
+            self._save_codes(codes)
+            if self.study.path:
+                self.reporter.say(f"{job.audio.name} is not in the study file; it is {code} for now. "
+                                  f"Add it to {self.study.path.name}.")
+        job.codes = [code]
+
+    @staticmethod
+    def _code_key(path: Path) -> str:
+        # The content hash recognises a renamed or moved recording; the name is the fallback for
+        # files that cannot be read (they fail later with a clear message).
+        try:
+            from . import audio
+
+            return audio.file_sha256(path)
+        except OSError:
+            return f"name:{path}"
+
+    def _load_codes(self) -> dict[str, str]:
+        try:
+            return json.loads((self.private / "codes.json").read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def _save_codes(self, codes: dict[str, str]) -> None:
+        atomic_write(self.private / "codes.json", json.dumps(codes, indent=1, sort_keys=True), mode=PRIVATE_FILE_MODE)
+
+    # --- running -----------------------------------------------------------------------------
+
+    def run(self, paths: list[Path]) -> list[FileResult]:
+        make_private_dir(self.private)
+        with output_lock(self.private), run_log(self.private):
+            make_dir(self.out)
+            for folder in (self.out, self.private):
+                remove_stale_temporaries(folder)
+            jobs = self.plan(discover(paths))
+            self.reporter.begin(len(jobs))
+            results: list[FileResult] = []
+            pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
+            try:
+                # Decode the next recording while the models work on this one.
+                pending = pool.submit(self._decode, jobs[0]) if jobs else None
+                for index, job in enumerate(jobs):
+                    decoded = pending
+                    pending = pool.submit(self._decode, jobs[index + 1]) if index + 1 < len(jobs) else None
+                    self.reporter.file(index, job.audio, job.code)
+                    result = self._run_one(job, decoded)
+                    results.append(result)
+                    log.info("%s: %s", result.code or "-", result.status)
+                    self.reporter.done(result)
+            except KeyboardInterrupt:
+                raise Interrupted(results, jobs[len(results):]) from None
+            finally:
+                pool.shutdown(wait=False, cancel_futures=True)
+                self._write_manifest()
+        return results
+
+    def _decode(self, job: InterviewJob) -> Audio | None:
+        if job.duplicate_of is not None:
+            return None
+        return decode(job.audio, allow_partial=self.settings.allow_partial)
+
+    def _run_one(self, job: InterviewJob, decoded: concurrent.futures.Future | None) -> FileResult:
+        if job.duplicate_of is not None:
+            return FileResult(job.audio, None, "failed", f"same recording as {job.duplicate_of.name}; transcribed once")
+        try:
+            audio = decoded.result()
+            if not job.codes:
+                self.assign_code(job, audio.sha256)
+            transcript = transcribe_interview(
+                job, self.engines, self.cache, self.settings, audio=audio,
+                progress=lambda stage, seconds: self.reporter.stage(stage, seconds),
+                interviewer_voice=self.voice(),
+            )
+        except TranscribeError as error:
+            log.info("%s: failed (%s)", job.code, type(error).__name__)
+            return FileResult(job.audio, job.code, "failed", str(error))
+        except MemoryError:
+            return FileResult(job.audio, job.code, "failed", "ran out of memory; close other programs or use a smaller model")
+        except Exception as error:  # a model or library error must not stop the other recordings
+            log.error("%s: unexpected error (%s)", job.code, type(error).__name__)
+            log.debug("traceback", exc_info=True)  # console with --verbose only: it may show paths
+            return FileResult(job.audio, job.code, "failed",
+                              f"unexpected error ({type(error).__name__}: {error}); please report it")
+        result = FileResult(job.audio, job.code, "done", duration=transcript.duration,
+                            low_confidence_roles=bool(transcript.roles.get("low_confidence")))
+        self.write_identifiable(transcript)
+        if self.output.anonymise:
+            try:
+                self.write_shareable(transcript)
+            except Exception as error:  # fail closed: no shareable file unless anonymisation succeeded
+                self.remove_shareable(transcript.code)
+                log.info("%s: anonymisation failed (%s)", job.code, type(error).__name__)
+                result.status = "failed"
+                result.message = f"anonymisation failed ({error}); no shareable output was written"
+        else:
+            result.status = "not anonymised"
+        return result
+
+    def voice(self):
+        """The interviewer's enrolled voice, decoded once per batch."""
+        if self._voice is None and self.study.interviewer_voice is not None:
+            self._voice = decode(self.study.interviewer_voice).samples
+        return self._voice
+
+    # --- anonymisation and rendering ---------------------------------------------------------
+
+    @property
+    def detector(self):
+        if self._detector is None:
+            from .anonymise.detect import Detector
+
+            self._detector = Detector(self.detector_config())
+        return self._detector
+
+    def detector_config(self):
+        from .anonymise.detect import DetectorConfig
+
+        s = self.study
+        return DetectorConfig(roster=tuple(s.people), places=tuple(s.places), organisations=tuple(s.organisations),
+                              allow=tuple(s.allow))
+
+    def detections(self, transcript: Transcript, cached_only: bool = False) -> list[Found]:
+        key = {"text": [t.text for t in transcript.turns], "config": repr(self.detector_config())}
+        sha = transcript.audio.get("sha256", transcript.code)
+        cached = self.cache.load(sha, "detect", key)
+        if cached is not None:
+            return [Found.from_dict(d) for d in cached["found"]]
+        if cached_only:
+            raise TranscribeError(
+                f"{transcript.code}: the study file changed since identifiers were detected; run "
+                "`transcribe run` again (recognition is reused from the cache)."
+            )
+        found = find_identifiers(self.detector, transcript)
+        self.cache.save(sha, "detect", key, {"found": [f.to_dict() for f in found]})
+        return found
+
+    def write_identifiable(self, transcript: Transcript) -> None:
+        atomic_write(self.private / f"{transcript.code}.identifiable.json", transcript.to_json(), mode=PRIVATE_FILE_MODE)
+        if not self.output.anonymise:
+            self._render(mark(transcript), None)
+
+    def write_shareable(self, transcript: Transcript, cached_only: bool = False) -> None:
+        found = self.detections(transcript, cached_only)
+        review_path = self.private / "review.csv"
+        decisions = review.decisions_for(review.load_decisions(review_path), transcript.code, found)
+        key_path = self.private / "key.csv"
+        key = StudyKey.load(key_path, self.study.people, self.study.interviewer_label)
+        anonymised, proposals = anonymise(transcript, found, decisions, key)
+        pages = self._render(mark(transcript), mark(anonymised))
+        key.save(key_path)
+        review.update(review_path, transcript.code, review.rows_for(transcript, pages[0], found, proposals, decisions))
+
+    def _render(self, identifiable: Transcript, anonymised: Transcript | None):
+        versions = [identifiable] + ([anonymised] if anonymised is not None else [])
+        pages = layout(versions, self.output.width, self.output.timestamps)
+        for fmt in self.output.formats:
+            writer = get_writer(fmt)
+            ext = writer.extension
+            code = identifiable.code
+            self._write(writer, Document(identifiable, pages[0]), self.private / f"{code}.identifiable.{ext}", PRIVATE_FILE_MODE)
+            if anonymised is not None:
+                self._write(writer, Document(anonymised, pages[1]), self.out / f"{code}.{ext}")
+        return pages
+
+    @staticmethod
+    def _write(writer, document: Document, path: Path, mode: int = 0o644) -> None:
+        if writer.binary:
+            atomic_write(path, lambda f: writer.write(document, f), binary=True, mode=mode)
+        else:
+            atomic_write(path, lambda f: writer.write(document, f), mode=mode)
+
+    def remove_shareable(self, code: str) -> None:
+        for path in self.out.glob(f"{code}.*"):
+            path.unlink(missing_ok=True)
+
+    def _write_manifest(self) -> None:
+        manifest = {
+            "study": str(self.study.path.resolve()) if self.study.path else None,
+            "output": {"formats": self.output.formats, "width": self.output.width,
+                       "timestamps": self.output.timestamps, "anonymise": self.output.anonymise},
+        }
+        atomic_write(self.private / MANIFEST, json.dumps(manifest, indent=1), mode=PRIVATE_FILE_MODE)
+
+    def rerender(self) -> list[FileResult]:
+        """Render every cached transcript again (review decisions, formats) without loading a model."""
+        results = []
+        make_private_dir(self.private)
+        with output_lock(self.private):
+            make_dir(self.out)
+            for path in sorted(self.private.glob("*.identifiable.json"), key=lambda p: review._code_order(p.name.split(".")[0])):
+                transcript = Transcript.from_json(path.read_text())
+                result = FileResult(path, transcript.code, "done", duration=transcript.duration)
+                if self.output.anonymise:
+                    try:
+                        self.write_shareable(transcript, cached_only=True)
+                    except TranscribeError as error:
+                        self.remove_shareable(transcript.code)
+                        result.status, result.message = "failed", str(error)
+                else:
+                    self._render(mark(transcript), None)
+                    result.status = "not anonymised"
+                results.append(result)
+            self._write_manifest()
+        return results
+
+
+@contextlib.contextmanager
+def run_log(private: Path):
+    """Append this run's log to run.log in the private folder (mode 0600).
+
+    The log holds participant codes, stages, timings and statuses: never file names, names or
+    transcript text, so it can be sent with a bug report.
+    """
+    fd = os.open(private / "run.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE_MODE)
+    stream = os.fdopen(fd, "a", encoding="utf-8")
+    handler = logging.StreamHandler(stream)
+    handler.setLevel(logging.INFO)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    previous = log.level
+    log.addHandler(handler)
+    log.setLevel(min(previous or logging.WARNING, logging.INFO))
+    log.info("run started (transcribe %s)", __version__)
+    try:
+        yield
+    finally:
+        log.info("run ended")
+        log.removeHandler(handler)
+        log.setLevel(previous)
+        stream.close()
+
+
+def _next_code(used: set[str]) -> str:
+    number = 1
+    while f"p{number}" in used:
+        number += 1
+    return f"p{number}"
+
+
+def open_study(paths: list[Path], study_path: Path | None) -> Study:
+    """The study file given, or one found beside the recordings, or defaults."""
+    path = study_path or find_study(paths)
+    return load_study(path) if path else Study()
+
+
+def summary_lines(results: list[FileResult]) -> list[str]:
+    lines = []
+    for r in results:
+        flag = "  (check speaker roles: low confidence)" if r.low_confidence_roles else ""
+        what = f"{r.status}{': ' + r.message if r.message else ''}"
+        lines.append(f"  {r.code or '-':<6} {r.audio.name}: {what}{flag}")
+    return lines
+

@@ -1,0 +1,278 @@
+"""One interview through the stages, with each stage's result cached in the private folder.
+
+decode → diarise → recognise → align → roles → identifiable transcript. The expensive stages
+(diarisation, recognition) are cached under the audio's content hash and a digest of everything
+that changes their result, so a re-run skips finished work, a renamed recording is recognised by
+its content, and changing anonymisation or output settings never re-runs a model.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from . import __version__
+from .align import align
+from .asr import Recogniser, RecognitionSettings, Segment, choose_device, plan_windows
+from .audio import Audio, decode, is_silent
+from .diarise import Diarisation, DiarisationSettings, Diariser
+from .models import CAMPPLUS, SEGMENTATION, WhisperCheckpoint, auto_whisper, find_whisper
+from .reliability import ReliabilitySettings, flag_words
+from .roles import apply_labels, assign_roles, talk_time
+from .storage import PRIVATE_FILE_MODE, atomic_write, make_private_dir
+from .transcript import Transcript
+
+log = logging.getLogger("transcribe")
+STAGES = ("diarise", "recognise")
+
+
+@dataclass
+class RunSettings:
+    """Everything a batch was asked to do; one instance per run."""
+
+    model: str = "auto"
+    device: str = "auto"
+    language: str = "en"
+    recognition_mode: str = "windows"
+    batch_size: int | None = None
+    diarisation: DiarisationSettings = field(default_factory=DiarisationSettings)
+    reliability: ReliabilitySettings = field(default_factory=ReliabilitySettings)
+    allow_partial: bool = False
+    redo: frozenset[str] = frozenset()
+    cache_dir: Path | None = None  # model cache (converted weights), not the stage cache
+
+
+class Engines:
+    """The models of a batch, each loaded on first use and then reused for every recording.
+
+    Loading lazily means a re-run whose stages are all cached, and commands that only re-render,
+    load no model at all.
+    """
+
+    def __init__(self, settings: RunSettings, say: Callable[[str], None] = lambda message: None):
+        self.settings = settings
+        self.device = choose_device(settings.device)
+        self.say = say
+        self._checkpoint: WhisperCheckpoint | None = None
+        self._recogniser: Recogniser | None = None
+        self._cpu_recogniser: Recogniser | None = None
+        self._diariser: Diariser | None = None
+        self._voice = None
+
+    @property
+    def checkpoint(self) -> WhisperCheckpoint:
+        if self._checkpoint is None:
+            s = self.settings
+            if s.model == "auto":
+                self._checkpoint = auto_whisper(self.device, s.language, s.cache_dir)
+                self.say(f"Model: Whisper {self._checkpoint.name} ({self._checkpoint.source}), chosen automatically for {self.device}.")
+            else:
+                self._checkpoint = find_whisper(s.model, s.cache_dir)
+        return self._checkpoint
+
+    @property
+    def recogniser(self) -> Recogniser:
+        if self._recogniser is None:
+            self._recogniser = Recogniser(self.checkpoint, self.device, self.settings.batch_size)
+            self._recogniser.check_language(self.settings.language)
+        return self._recogniser
+
+    def cpu_recogniser(self) -> Recogniser:
+        """A CPU copy of the model: the last resort when the GPU runs out of memory."""
+        if self._cpu_recogniser is None:
+            self._cpu_recogniser = Recogniser(self.checkpoint, "cpu")
+        return self._cpu_recogniser
+
+    def voice_embedding(self, samples):
+        """The interviewer's enrolled voice as a speaker embedding, computed once per batch."""
+        if self._voice is None:
+            self._voice = self.diariser.embed(samples)
+        return self._voice
+
+    @property
+    def diariser(self) -> Diariser:
+        if self._diariser is None:
+            self._diariser = Diariser(self.settings.diarisation, self.device)
+        return self._diariser
+
+
+class StageCache:
+    """Stage results as JSON files under cache/<audio sha256>/, written atomically with mode 0600."""
+
+    def __init__(self, private_dir: Path):
+        self.root = private_dir / "cache"
+
+    @staticmethod
+    def digest(key: dict) -> str:
+        return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+    def path(self, sha256: str, stage: str, key: dict) -> Path:
+        return self.root / sha256 / f"{stage}-{self.digest(key)}.json"
+
+    def load(self, sha256: str, stage: str, key: dict) -> dict | None:
+        try:
+            return json.loads(self.path(sha256, stage, key).read_text())
+        except (OSError, ValueError):
+            return None  # missing, or (impossible with atomic writes, but harmless) unreadable
+
+    def save(self, sha256: str, stage: str, key: dict, data: dict) -> None:
+        path = self.path(sha256, stage, key)
+        make_private_dir(path.parent)
+        atomic_write(path, json.dumps(data, ensure_ascii=False), mode=PRIVATE_FILE_MODE)
+
+
+@dataclass
+class InterviewJob:
+    audio: Path
+    codes: list[str]
+    num_speakers: int | None = 2
+    min_speakers: int | None = None
+    max_speakers: int | None = None
+    roles: list[str] | None = None
+    interviewer_label: str = "I"
+    prompt: str | None = None
+    duplicate_of: Path | None = None  # the same recording under another name
+
+    @property
+    def code(self) -> str | None:
+        return self.codes[0] if self.codes else None
+
+
+def diarisation_key(settings: DiarisationSettings) -> dict:
+    return {"settings": settings.key(), "weights": [SEGMENTATION.sha256, CAMPPLUS.sha256]}
+
+
+def transcribe_interview(job: InterviewJob, engines: Engines, cache: StageCache, settings: RunSettings,
+                         *, audio: Audio | None = None, progress: Callable[[str, float], None] | None = None,
+                         interviewer_voice=None) -> Transcript:
+    """Run (or reuse) every model stage for one recording and return the identifiable transcript."""
+    progress = progress or (lambda stage, seconds: None)
+    audio = audio or decode(job.audio, allow_partial=settings.allow_partial)
+    notes = []
+    if audio.truncated:
+        notes.append("The recording file is damaged or cut off; only its readable part was transcribed.")
+
+    diar_settings = DiarisationSettings(**{
+        **settings.diarisation.key(), "num_speakers": job.num_speakers,
+        "min_speakers": job.min_speakers, "max_speakers": job.max_speakers,
+    })
+    diar_key = diarisation_key(diar_settings)
+    silent = is_silent(audio.samples)
+    diarisation = None if "diarise" in settings.redo else _cached_diarisation(cache, audio.sha256, diar_key)
+    if diarisation is not None:
+        log.info("%s: diarisation reused from the cache", job.code)
+    elif silent:
+        diarisation = Diarisation([], [])
+    else:
+        progress("diarising", 0)
+        engines.diariser.settings = diar_settings
+        started = time.perf_counter()
+        diarisation = engines.diariser(audio.samples)
+        _log_stage(job.code, "diarised", audio.duration, time.perf_counter() - started)
+        cache.save(audio.sha256, "diarise", diar_key, diarisation.to_dict())
+    progress("diarised", audio.duration / 2)
+
+    rec_settings = RecognitionSettings(language=settings.language, mode=settings.recognition_mode,
+                                       initial_prompt=job.prompt)
+    checkpoint = engines.checkpoint
+    rec_key = {"settings": rec_settings.key(), "model": checkpoint.sha256, "diarisation": diar_key}
+    cached = None if "recognise" in settings.redo or "diarise" in settings.redo else cache.load(audio.sha256, "recognise", rec_key)
+    if cached is not None:
+        log.info("%s: recognition reused from the cache", job.code)
+        segments = [Segment.from_dict(s) for s in cached["segments"]]
+        processed = cached["processed"]
+    else:
+        progress("recognising", 0)
+        turns = [(t.start, t.end, t.speaker) for t in diarisation.turns]
+        windows = plan_windows(turns, audio.duration)
+        started = time.perf_counter()
+        segments = _recognise(engines, audio, windows, rec_settings) if windows or rec_settings.mode == "sequential" else []
+        _log_stage(job.code, "recognised", audio.duration, time.perf_counter() - started)
+        processed = datetime.date.today().isoformat()
+        cache.save(audio.sha256, "recognise", rec_key,
+                   {"segments": [s.to_dict() for s in segments], "processed": processed})
+    progress("recognised", audio.duration / 2)
+
+    turns = align(segments, diarisation)
+    flag_words(turns, segments, diarisation, settings.reliability)
+    voice = engines.voice_embedding(interviewer_voice) if interviewer_voice is not None and diarisation.embeddings else None
+    assignment = assign_roles(turns, job.codes, job.interviewer_label, override=job.roles,
+                              embeddings=diarisation.embeddings, interviewer_voice=voice)
+    apply_labels(turns, assignment)
+    if silent:
+        notes.append("The recording is silent: there is nothing to transcribe.")
+    elif not turns:
+        notes.append("No speech was recognised in the recording.")
+
+    times = talk_time(turns)
+    return Transcript(
+        code=job.code,
+        duration=round(audio.duration, 3),
+        turns=turns,
+        audio={"sha256": audio.sha256, "format": audio.source_format, "sample_rate": audio.source_rate,
+               "channels": audio.source_channels},
+        models={
+            "recognition": {"name": checkpoint.name, "source": checkpoint.source, "sha256": checkpoint.sha256,
+                            "library": f"openai-whisper {_version('openai-whisper')}"},
+            "diarisation": {"name": "pyannote segmentation-3.0 + CAM++" if not diar_settings.pipeline_dir else "pyannote pipeline",
+                            "library": f"pyannote.audio {_version('pyannote.audio')}"},
+            "transcribe": __version__,
+        },
+        settings={"recognition": rec_settings.key() | {"initial_prompt": bool(rec_settings.initial_prompt)},
+                  "diarisation": diar_settings.key() | {"pipeline_dir": bool(diar_settings.pipeline_dir)},
+                  "reliability": settings.reliability.key()},
+        speakers=[{"id": raw, "label": label, "talk_time": round(times.get(raw, 0.0), 2)}
+                  for raw, label in assignment.labels.items()],
+        roles={"method": assignment.method, "confidence": assignment.confidence,
+               "low_confidence": assignment.low_confidence, "scores": assignment.scores},
+        segments=[{k: v for k, v in s.to_dict().items() if k not in ("text", "words")} for s in segments],
+        notes=notes,
+        processed=processed,
+    )
+
+
+def _log_stage(code: str, stage: str, duration: float, seconds: float) -> None:
+    log.info("%s: %s %.1f min of audio in %.1f s (%.3f of real time)", code, stage, duration / 60, seconds,
+             seconds / max(duration, 1e-9))
+
+
+def _cached_diarisation(cache: StageCache, sha256: str, key: dict) -> Diarisation | None:
+    data = cache.load(sha256, "diarise", key)
+    return Diarisation.from_dict(data) if data is not None else None
+
+
+def _recognise(engines: Engines, audio: Audio, windows, settings: RecognitionSettings) -> list[Segment]:
+    """Recognise, halving the batch on GPU out-of-memory and finally falling back to the CPU."""
+    import torch
+
+    recogniser = engines.recogniser
+    while True:
+        try:
+            return recogniser(audio.samples, windows, settings)
+        except torch.cuda.OutOfMemoryError:
+            torch.cuda.empty_cache()
+            if recogniser.device == "cuda" and recogniser.batch_size > 1:
+                recogniser.batch_size //= 2
+                log.warning("GPU out of memory: retrying with %d windows per batch", recogniser.batch_size)
+                continue
+            if recogniser.device == "cuda":
+                log.warning("GPU out of memory with one window per batch: continuing on the CPU")
+                recogniser = engines.cpu_recogniser()
+                continue
+            raise
+
+
+def _version(package: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "unknown"
+
