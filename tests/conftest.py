@@ -127,3 +127,16 @@ def wer(reference: str, hypothesis: str) -> float:
     import jiwer
 
     return jiwer.wer(normalised(reference), normalised(hypothesis))
+
+
+@pytest.fixture(scope="session")
+def study_run(tmp_path_factory):
+    """`transcribe run samples/` once per session: the demo study with its study file, all formats."""
+    from click.testing import CliRunner
+
+    from transcribe.cli import cli
+
+    out = tmp_path_factory.mktemp("run") / "transcripts"
+    result = CliRunner().invoke(cli, ["run", str(SAMPLES), "-o", str(out), "--format", "all"])
+    assert result.exit_code == 0, result.output
+    return out, out.with_name("transcripts.private"), result.output

@@ -16,15 +16,6 @@ from transcribe.transcript import Transcript
 LINE = re.compile(r"^\s*(\d+)  (\S+:)?\s*(.*)$")
 
 
-@pytest.fixture(scope="session")
-def study_run(tmp_path_factory):
-    """`transcribe run samples/` once per session: the demo study with its study file."""
-    out = tmp_path_factory.mktemp("run") / "transcripts"
-    result = CliRunner().invoke(cli, ["run", str(SAMPLES), "-o", str(out), "--format", "all"])
-    assert result.exit_code == 0, result.output
-    return out, out.with_name("transcripts.private"), result.output
-
-
 def numbered_lines(text: str) -> list[tuple[int, str | None, str]]:
     body = text.split("\n\n", 1)[1]
     rows = []

@@ -48,12 +48,17 @@ def file_sha256(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def decode(path: str | os.PathLike, *, allow_partial: bool = False) -> Audio:
+def decode(path: str | os.PathLike, *, allow_partial: bool = False, spill_dir: Path | None = None) -> Audio:
     """Decode the first audio stream of `path` to 16 kHz mono float32.
 
     Raises TranscribeError naming the file when it is missing, unreadable, empty, not audio,
     too short, or damaged. A file that ends before the length its header declares (a recorder
     whose battery died) is an error unless `allow_partial`, in which case the readable part is used.
+
+    With `spill_dir` (the private folder), the waveform is written there as it is decoded and
+    memory-mapped: a three-hour recording then occupies the page cache, which the system can
+    reclaim, instead of 700 MB of the process's own memory. The file is created with mode 0600 and
+    unlinked at once, so no decoded audio is ever left behind.
     """
     import av
 
@@ -90,17 +95,19 @@ def decode(path: str | os.PathLike, *, allow_partial: bool = False) -> Audio:
         # Resample with the channels kept, then average them: FFmpeg's own downmix adds the
         # channels at -3 dB each, which makes two-channel recordings louder than mono ones.
         resampler = av.AudioResampler(format="fltp", layout=stream.layout.name, rate=SAMPLE_RATE)
-        chunks: list[np.ndarray] = []
+        sink = _Sink(spill_dir)
         damaged = False
         try:
             for frame in container.decode(stream):
-                chunks.extend(o.to_ndarray().mean(axis=0) for o in resampler.resample(frame))
+                for out in resampler.resample(frame):
+                    sink.add(out.to_ndarray().mean(axis=0))
         except av.error.FFmpegError:
             damaged = True
-        chunks.extend(o.to_ndarray().mean(axis=0) for o in resampler.resample(None))
+        for out in resampler.resample(None):
+            sink.add(out.to_ndarray().mean(axis=0))
         codec, rate, channels = stream.codec_context.name, stream.rate or 0, stream.channels or 0
 
-    samples = np.concatenate(chunks).astype(np.float32, copy=False) if chunks else np.zeros(0, np.float32)
+    samples = sink.samples()
     duration = len(samples) / SAMPLE_RATE
     short = declared is not None and duration < declared * (1 - TRUNCATION_TOLERANCE)
     if (damaged or short) and not allow_partial:
@@ -113,6 +120,40 @@ def decode(path: str | os.PathLike, *, allow_partial: bool = False) -> Audio:
             f"{name} holds only {duration:.1f} s of audio, too short to transcribe. Is it the right file?"
         )
     return Audio(samples, sha256, codec, rate, channels, truncated=damaged or short)
+
+
+class _Sink:
+    """Collects decoded float32 samples in memory, or in a memory-mapped file in `spill_dir`.
+
+    The file is unlinked as soon as it is created: it lives on only through its open descriptor
+    and then the mapping, so a crash at any point leaves no decoded audio on disk.
+    """
+
+    def __init__(self, spill_dir: Path | None):
+        self.chunks: list[np.ndarray] = []
+        self.file = None
+        if spill_dir is not None:
+            path = Path(spill_dir) / f".tmp-audio-{os.getpid()}-{id(self)}.f32"
+            self.file = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600), "w+b")
+            path.unlink()
+
+    def add(self, chunk: np.ndarray) -> None:
+        chunk = chunk.astype(np.float32, copy=False)
+        if self.file is None:
+            self.chunks.append(chunk)
+        else:
+            self.file.write(chunk.tobytes())
+
+    def samples(self) -> np.ndarray:
+        if self.file is None:
+            return np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.float32)
+        with self.file:
+            self.file.flush()
+            size = self.file.tell()
+            if size == 0:
+                return np.zeros(0, np.float32)
+            # Copy-on-write: writable for torch.from_numpy, never written back to the file.
+            return np.memmap(self.file, dtype=np.float32, mode="c", shape=(size // 4,))
 
 
 def _declared_duration(container, stream) -> float | None:
@@ -154,13 +195,18 @@ def _mmss(seconds: float | None) -> str:
 
 
 def is_silent(samples: np.ndarray, threshold_db: float = -60.0) -> bool:
-    """True when the loudest 100 ms of the recording is below `threshold_db` (dBFS RMS)."""
+    """True when the loudest 100 ms of the recording is below `threshold_db` (dBFS RMS).
+
+    Works through the recording a minute at a time, so a long one is never copied whole.
+    """
     frame = SAMPLE_RATE // 10
-    usable = len(samples) // frame * frame
-    if usable == 0:
-        return True
-    rms = np.sqrt(np.mean(samples[:usable].reshape(-1, frame) ** 2, axis=1))
-    return float(20 * np.log10(rms.max() + 1e-12)) < threshold_db
+    block = frame * 600
+    loudest = 0.0
+    for start in range(0, len(samples) // frame * frame, block):
+        piece = np.asarray(samples[start : start + block], dtype=np.float32)
+        piece = piece[: len(piece) // frame * frame].reshape(-1, frame)
+        loudest = max(loudest, float(np.sqrt(np.mean(piece**2, axis=1)).max()))
+    return 20 * np.log10(loudest + 1e-12) < threshold_db
 
 
 def probe_duration(path: str | os.PathLike) -> float:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import copy
 import json
 import logging
 import os
@@ -20,8 +21,9 @@ from .anonymise.apply import Found, anonymise, find_identifiers
 from .anonymise.key import StudyKey
 from .anonymise import review
 from .audio import AUDIO_EXTENSIONS, Audio, decode
-from .errors import TranscribeError
+from .errors import StorageError, TranscribeError
 from .layout import layout
+from .methods import methods_record
 from .pipeline import Engines, InterviewJob, RunSettings, StageCache, transcribe_interview
 from .reliability import mark
 from .storage import (PRIVATE_FILE_MODE, atomic_write, make_dir, make_private_dir, output_lock,
@@ -52,13 +54,17 @@ class FileResult:
     low_confidence_roles: bool = False
 
 
-class Interrupted(Exception):
-    """Ctrl-C: the finished files are complete; the rest were not started or are left unfinished."""
+class Stopped(Exception):
+    """The batch stopped early (Ctrl-C, or a write failed): finished files are complete.
 
-    def __init__(self, finished: list[FileResult], remaining: list[InterviewJob]):
-        super().__init__("interrupted")
+    `reason` is None for an interruption, else the StorageError that stopped it.
+    """
+
+    def __init__(self, finished: list[FileResult], remaining: list[InterviewJob], reason: StorageError | None = None):
+        super().__init__(str(reason) if reason else "interrupted")
         self.finished = finished
         self.remaining = remaining
+        self.reason = reason
 
 
 class Reporter:
@@ -66,7 +72,7 @@ class Reporter:
 
     def begin(self, files: int) -> None: ...
     def file(self, index: int, audio: Path, code: str) -> None: ...
-    def stage(self, name: str, seconds: float) -> None: ...
+    def stage(self, code: str, name: str, seconds: float) -> None: ...
     def done(self, result: FileResult) -> None: ...
     def say(self, message: str) -> None: ...
 
@@ -190,16 +196,19 @@ class Batch:
                     log.info("%s: %s", result.code or "-", result.status)
                     self.reporter.done(result)
             except KeyboardInterrupt:
-                raise Interrupted(results, jobs[len(results):]) from None
+                raise Stopped(results, jobs[len(results):]) from None
+            except StorageError as error:
+                raise Stopped(results, jobs[len(results):], error) from None
             finally:
                 pool.shutdown(wait=False, cancel_futures=True)
                 self._write_manifest()
+            self.write_methods()
         return results
 
     def _decode(self, job: InterviewJob) -> Audio | None:
         if job.duplicate_of is not None:
             return None
-        return decode(job.audio, allow_partial=self.settings.allow_partial)
+        return decode(job.audio, allow_partial=self.settings.allow_partial, spill_dir=self.private)
 
     def _run_one(self, job: InterviewJob, decoded: concurrent.futures.Future | None) -> FileResult:
         if job.duplicate_of is not None:
@@ -210,9 +219,11 @@ class Batch:
                 self.assign_code(job, audio.sha256)
             transcript = transcribe_interview(
                 job, self.engines, self.cache, self.settings, audio=audio,
-                progress=lambda stage, seconds: self.reporter.stage(stage, seconds),
+                progress=lambda stage, seconds: self.reporter.stage(job.code, stage, seconds),
                 interviewer_voice=self.voice(),
             )
+        except StorageError:
+            raise  # a full disk or unwritable folder stops the batch: every later file would fail too
         except TranscribeError as error:
             log.info("%s: failed (%s)", job.code, type(error).__name__)
             return FileResult(job.audio, job.code, "failed", str(error))
@@ -227,13 +238,7 @@ class Batch:
                             low_confidence_roles=bool(transcript.roles.get("low_confidence")))
         self.write_identifiable(transcript)
         if self.output.anonymise:
-            try:
-                self.write_shareable(transcript)
-            except Exception as error:  # fail closed: no shareable file unless anonymisation succeeded
-                self.remove_shareable(transcript.code)
-                log.info("%s: anonymisation failed (%s)", job.code, type(error).__name__)
-                result.status = "failed"
-                result.message = f"anonymisation failed ({error}); no shareable output was written"
+            self.write_shareable(transcript, result)
         else:
             result.status = "not anonymised"
         return result
@@ -281,25 +286,61 @@ class Batch:
         if not self.output.anonymise:
             self._render(mark(transcript), None)
 
-    def write_shareable(self, transcript: Transcript, cached_only: bool = False) -> None:
-        found = self.detections(transcript, cached_only)
-        review_path = self.private / "review.csv"
-        decisions = review.decisions_for(review.load_decisions(review_path), transcript.code, found)
-        key_path = self.private / "key.csv"
-        key = StudyKey.load(key_path, self.study.people, self.study.interviewer_label)
-        anonymised, proposals = anonymise(transcript, found, decisions, key)
-        pages = self._render(mark(transcript), mark(anonymised))
+    def write_shareable(self, transcript: Transcript, result: FileResult, cached_only: bool = False) -> None:
+        """Anonymise and write the shareable files, failing closed.
+
+        If anonymisation cannot run, no shareable file of this interview is left behind (an older
+        one could miss a name added to the study since) and the result says why. Write errors are
+        not anonymisation failures: they stop the batch with earlier outputs intact.
+        """
+        try:
+            found = self.detections(transcript, cached_only)
+            review_path = self.private / "review.csv"
+            decisions = review.decisions_for(review.load_decisions(review_path), transcript.code, found)
+            key_path = self.private / "key.csv"
+            key = StudyKey.load(key_path, self.study.people, self.study.interviewer_label)
+            anonymised, proposals = anonymise(transcript, found, decisions, key)
+            # Every proposal accepted, on a throwaway copy of the key: laid out beside the real
+            # versions (never written), it keeps line breaks, and so line numbers, the same
+            # whether the researcher accepts or rejects a detection.
+            proposed, _ = anonymise(transcript, found, {}, copy.deepcopy(key))
+        except StorageError:
+            raise
+        except Exception as error:
+            self.remove_shareable(transcript.code)
+            log.info("%s: anonymisation failed (%s)", transcript.code, type(error).__name__)
+            result.status = "failed"
+            result.message = f"anonymisation failed ({error}); no shareable output was written"
+            return
+        pages = self._render(mark(transcript), mark(anonymised), mark(proposed))
         key.save(key_path)
         review.update(review_path, transcript.code, review.rows_for(transcript, pages[0], found, proposals, decisions))
+        counts = self._anonymisation_counts()
+        counts[transcript.code] = anonymised.anonymisation
+        atomic_write(self.private / "anonymisation.json", json.dumps(counts, indent=1, sort_keys=True), mode=PRIVATE_FILE_MODE)
 
-    def _render(self, identifiable: Transcript, anonymised: Transcript | None):
+    def _anonymisation_counts(self) -> dict[str, dict]:
+        try:
+            return json.loads((self.private / "anonymisation.json").read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def write_methods(self) -> None:
+        """methods.md in the shareable folder, for every interview transcribed into these folders."""
+        transcripts = [Transcript.from_json(p.read_text()) for p in self.private.glob("*.identifiable.json")]
+        if transcripts:
+            atomic_write(self.out / "methods.md", methods_record(transcripts, self._anonymisation_counts()))
+
+    def _render(self, identifiable: Transcript, anonymised: Transcript | None, *layout_only: Transcript):
         versions = [identifiable] + ([anonymised] if anonymised is not None else [])
-        pages = layout(versions, self.output.width, self.output.timestamps)
+        pages = layout(versions + list(layout_only), self.output.width, self.output.timestamps)
         for fmt in self.output.formats:
             writer = get_writer(fmt)
             ext = writer.extension
             code = identifiable.code
-            self._write(writer, Document(identifiable, pages[0]), self.private / f"{code}.identifiable.{ext}", PRIVATE_FILE_MODE)
+            if fmt != "json":  # the private JSON is the canonical transcript, with the raw words
+                self._write(writer, Document(identifiable, pages[0]), self.private / f"{code}.identifiable.{ext}",
+                            PRIVATE_FILE_MODE)
             if anonymised is not None:
                 self._write(writer, Document(anonymised, pages[1]), self.out / f"{code}.{ext}")
         return pages
@@ -333,16 +374,13 @@ class Batch:
                 transcript = Transcript.from_json(path.read_text())
                 result = FileResult(path, transcript.code, "done", duration=transcript.duration)
                 if self.output.anonymise:
-                    try:
-                        self.write_shareable(transcript, cached_only=True)
-                    except TranscribeError as error:
-                        self.remove_shareable(transcript.code)
-                        result.status, result.message = "failed", str(error)
+                    self.write_shareable(transcript, result, cached_only=True)
                 else:
                     self._render(mark(transcript), None)
                     result.status = "not anonymised"
                 results.append(result)
             self._write_manifest()
+            self.write_methods()
         return results
 
 

@@ -48,14 +48,14 @@ class ProgressReporter:
 
     def file(self, index: int, audio: Path, code: str) -> None:
         self.current, self.advanced = audio, 0.0
-        self.prefix = f"[{index + 1}/{self.files}] {code or '-'}"
+        self.prefix = f"[{index + 1}/{self.files}]"
         if self.bar:
             self.bar.label = self.prefix
             self.bar.render_progress()
 
-    def stage(self, name: str, seconds: float) -> None:
+    def stage(self, code: str, name: str, seconds: float) -> None:
         if self.bar:
-            self.bar.label = f"{self.prefix} {name}"
+            self.bar.label = f"{self.prefix} {code} {name}"
             self._advance(seconds)
 
     def _advance(self, seconds: float) -> None:
@@ -186,7 +186,7 @@ def run(paths, out, formats, width, timestamps, study_path, model, device, langu
     _setup_logging(verbose, quiet)
     _quiet_libraries()
     from .audio import probe_duration
-    from .batch import Batch, Interrupted, OutputSettings, discover, open_study, summary_lines
+    from .batch import Batch, OutputSettings, Stopped, discover, open_study, summary_lines
     from .diarise import DiarisationSettings
     from .pipeline import RunSettings
 
@@ -218,13 +218,14 @@ def run(paths, out, formats, width, timestamps, study_path, model, device, langu
         batch = Batch(out, settings, output, study, reporter)
         try:
             results = batch.run(audio)
-        except Interrupted as stop:
+        except Stopped as stop:
             reporter.end()
-            console.say("Interrupted. Finished before stopping:")
+            console.say(f"Error: {stop.reason}" if stop.reason else "Interrupted.")
+            console.say("Finished before stopping:")
             for line in summary_lines(stop.finished) or ["  (none)"]:
                 console.say(line)
             console.say(f"{len(stop.remaining)} recording(s) not finished; run the same command again to resume.")
-            sys.exit(130)
+            sys.exit(1 if stop.reason else 130)
         reporter.end()
     except TranscribeError as error:
         _fail(error)

@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, TextIO, Union
 
-from .errors import TranscribeError
+from .errors import StorageError, TranscribeError
 
 PRIVATE_DIR_MODE = 0o700
 PRIVATE_FILE_MODE = 0o600
@@ -71,14 +71,14 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
-def _write_error(path: Path, error: OSError) -> TranscribeError:
+def _write_error(path: Path, error: OSError) -> StorageError:
     if error.errno == errno.ENOSPC:
         what = "the disk is full. Free some space and run the same command again (finished work is kept)"
     elif error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
         what = "the folder is not writable. Choose another output folder with -o or fix its permissions"
     else:
         what = f"{error.strerror or error}"
-    return TranscribeError(f"Cannot write {path.name} in {path.parent}: {what}.")
+    return StorageError(f"Cannot write {path.name} in {path.parent}: {what}.")
 
 
 def make_private_dir(path: str | os.PathLike) -> Path:
@@ -109,9 +109,9 @@ def make_dir(path: str | os.PathLike) -> Path:
 
 
 def remove_stale_temporaries(folder: Path) -> None:
-    """Delete temporary files left in `folder` by a run that was killed mid-write."""
+    """Delete temporary files left anywhere under `folder` by a run that was killed mid-write."""
     if folder.is_dir():
-        for tmp in folder.glob(f"{TEMP_PREFIX}*"):
+        for tmp in folder.rglob(f"{TEMP_PREFIX}*"):
             with contextlib.suppress(OSError):
                 tmp.unlink()
 

