@@ -132,7 +132,7 @@ class Recogniser:
             # Checkpoints loaded from a path get default heads; the converted weights are OpenAI's.
             self.model.set_alignment_heads(whisper._ALIGNMENT_HEADS[checkpoint.name])
         if self.fp16:
-            _half_weights(self.model)
+            half_precision(self.model)
         self.dtype = torch.float16 if self.fp16 else torch.float32
         self.batch_size = batch_size or _default_batch_size(self.model, device)
 
@@ -352,7 +352,7 @@ def _limit_long_words(alignment: list) -> None:
                 alignment[i].start = alignment[i].end - max_duration
 
 
-def _half_weights(model) -> None:
+def half_precision(model) -> None:
     """Store linear, convolution and embedding weights in fp16 on the GPU.
 
     openai-whisper keeps fp32 weights and casts them to fp16 in every forward call; converting once
@@ -367,9 +367,9 @@ def _half_weights(model) -> None:
 
 
 def _default_batch_size(model, device: str) -> int:
-    """Windows per batch: on a GPU as many as free memory allows (capped), on a CPU a few."""
+    """Windows per batch: on a GPU as many as free memory allows (capped), on a CPU eight."""
     if device != "cuda":
-        return 4
+        return 8  # measured on 2 cores: 8 windows at once beat 1, 2 and 4
     import torch
 
     free, _ = torch.cuda.mem_get_info()

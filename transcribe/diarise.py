@@ -27,7 +27,9 @@ class DiarisationSettings:
     num_speakers: int | None = 2
     min_speakers: int | None = None
     max_speakers: int | None = None
-    segmentation_step: float = 0.1  # fraction of the 10 s window
+    # Fraction of the 10 s window. pyannote's own default is 0.1; the sweep in benchmarks/ found
+    # 0.25 three times faster on a CPU at the same DER (interviews, phone call; +0.2 points pooled).
+    segmentation_step: float = 0.25
     threshold: float = 0.5  # clustering threshold when the speaker count is not fixed
     min_cluster_size: int = 3
     exclude_overlap: bool = True
@@ -171,8 +173,8 @@ class Diariser:
                 embedding_exclude_overlap=settings.exclude_overlap,
                 plda=None,
                 clustering="AgglomerativeClustering",
-                # Small batches are fastest on a CPU (measured: 4-8); a GPU wants many at once.
-                embedding_batch_size=embedding_batch_size or (64 if device == "cuda" else 8),
+                # Small batches are fastest on a CPU (measured: 4); a GPU wants many at once.
+                embedding_batch_size=embedding_batch_size or (64 if device == "cuda" else 4),
                 segmentation_batch_size=32,
             )
             self.pipeline.instantiate(
@@ -189,14 +191,18 @@ class Diariser:
         self.device = device
         self.pipeline.to(torch.device(device))
 
-    def __call__(self, samples: np.ndarray, hook=None) -> Diarisation:
+    def __call__(self, samples: np.ndarray, num_speakers: int | None = None, min_speakers: int | None = None,
+                 max_speakers: int | None = None, hook=None) -> Diarisation:
+        """Who spoke when in `samples`. Speaker counts default to the settings' (an interview: 2)."""
         import torch
 
         s = self.settings
-        if s.num_speakers is not None:
-            counts = {"num_speakers": s.num_speakers}
+        if num_speakers is None and min_speakers is None and max_speakers is None:
+            num_speakers, min_speakers, max_speakers = s.num_speakers, s.min_speakers, s.max_speakers
+        if num_speakers is not None:
+            counts = {"num_speakers": num_speakers}
         else:
-            counts = {"min_speakers": s.min_speakers, "max_speakers": s.max_speakers}
+            counts = {"min_speakers": min_speakers, "max_speakers": max_speakers}
         waveform = torch.from_numpy(samples).unsqueeze(0)
         output = self.pipeline({"waveform": waveform, "sample_rate": SAMPLE_RATE}, hook=hook, **counts)
         annotation = getattr(output, "speaker_diarization", output)

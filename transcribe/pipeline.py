@@ -40,7 +40,8 @@ class RunSettings:
     device: str = "auto"
     language: str = "en"
     recognition_mode: str = "windows"
-    batch_size: int | None = None
+    batch_size: int | None = None  # recognition windows per batch (default: from GPU memory / 4 on a CPU)
+    embedding_batch_size: int | None = None  # diarisation embeddings per batch (default: by device)
     diarisation: DiarisationSettings = field(default_factory=DiarisationSettings)
     reliability: ReliabilitySettings = field(default_factory=ReliabilitySettings)
     allow_partial: bool = False
@@ -98,7 +99,7 @@ class Engines:
     @property
     def diariser(self) -> Diariser:
         if self._diariser is None:
-            self._diariser = Diariser(self.settings.diarisation, self.device)
+            self._diariser = Diariser(self.settings.diarisation, self.device, self.settings.embedding_batch_size)
         return self._diariser
 
 
@@ -171,9 +172,8 @@ def transcribe_interview(job: InterviewJob, engines: Engines, cache: StageCache,
         diarisation = Diarisation([], [])
     else:
         progress("diarising", 0)
-        engines.diariser.settings = diar_settings
         started = time.perf_counter()
-        diarisation = engines.diariser(audio.samples)
+        diarisation = engines.diariser(audio.samples, job.num_speakers, job.min_speakers, job.max_speakers)
         _log_stage(job.code, "diarised", audio.duration, time.perf_counter() - started)
         cache.save(audio.sha256, "diarise", diar_key, diarisation.to_dict())
     progress("diarised", audio.duration / 2)
