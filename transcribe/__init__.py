@@ -16,4 +16,21 @@ os.environ.setdefault("DO_NOT_TRACK", "1")
 from .errors import TranscribeError  # noqa: E402
 
 __version__ = "0.1.0"
-__all__ = ["TranscribeError", "__version__"]
+
+# The library without the command line, imported on first use (torch and friends are slow to load):
+#   from transcribe import Batch, RunSettings, OutputSettings, load_study
+#   Batch(Path("transcripts"), RunSettings(), OutputSettings(), load_study("study.toml")).run([Path("recordings")])
+_LAZY = {
+    "Batch": "batch", "OutputSettings": "batch", "RunSettings": "pipeline", "Engines": "pipeline",
+    "transcribe_interview": "pipeline", "load_study": "study", "Study": "study", "Transcript": "transcript",
+    "decode": "audio", "Recogniser": "asr", "Diariser": "diarise", "Detector": "anonymise.detect",
+}
+__all__ = ["TranscribeError", "__version__", *_LAZY]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'transcribe' has no attribute {name!r}")

@@ -282,6 +282,7 @@ class Batch:
         return found
 
     def write_identifiable(self, transcript: Transcript) -> None:
+        self.reporter.stage(transcript.code, "writing", 0)
         atomic_write(self.private / f"{transcript.code}.identifiable.json", transcript.to_json(), mode=PRIVATE_FILE_MODE)
         if not self.output.anonymise:
             self._render(mark(transcript), None)
@@ -294,6 +295,7 @@ class Batch:
         not anonymisation failures: they stop the batch with earlier outputs intact.
         """
         try:
+            self.reporter.stage(transcript.code, "anonymising", 0)
             found = self.detections(transcript, cached_only)
             review_path = self.private / "review.csv"
             decisions = review.decisions_for(review.load_decisions(review_path), transcript.code, found)
@@ -312,6 +314,7 @@ class Batch:
             result.status = "failed"
             result.message = f"anonymisation failed ({error}); no shareable output was written"
             return
+        self.reporter.stage(transcript.code, "writing", 0)
         pages = self._render(mark(transcript), mark(anonymised), mark(proposed))
         key.save(key_path)
         review.update(review_path, transcript.code, review.rows_for(transcript, pages[0], found, proposals, decisions))

@@ -202,8 +202,10 @@ def _packaged_parts(spec: PackagedWhisper) -> list[Path] | None:
 
 
 def _packaged_checkpoint(name: str, cache: Path) -> WhisperCheckpoint | None:
+    """The converted checkpoint in the cache (checked against the hash recorded at conversion),
+    converting the packaged weights first if there is none yet."""
     spec = PACKAGED_WHISPER.get(name)
-    if spec is None or _packaged_parts(spec) is None:
+    if spec is None:
         return None
     target = cache / "whisper" / f"{name}.pt"
     sidecar = target.with_suffix(".pt.sha256")
@@ -211,6 +213,8 @@ def _packaged_checkpoint(name: str, cache: Path) -> WhisperCheckpoint | None:
         expected = sidecar.read_text().strip()
         if _verified(target, expected, cache):
             return WhisperCheckpoint(name, target, "packaged", expected)
+    if _packaged_parts(spec) is None:
+        return None
     convert_packaged(name, cache)
     return WhisperCheckpoint(name, target, "packaged", sidecar.read_text().strip())
 
