@@ -52,7 +52,7 @@ def test_words_have_times_inside_the_window_and_in_order(recogniser):
     assert all(0 <= w.start <= w.end <= audio.duration for w in words)
     assert all(a.start <= b.start for a, b in zip(words, words[1:]))
     americans = next(w for w in words if w.text.strip(" ,.") == "Americans")
-    assert 1.5 <= americans.start <= 2.1  # openai-whisper's own test: "Americans" near 1.8 s
+    assert abs(americans.start - 1.8) <= 0.3  # openai-whisper's own test: "Americans" near 1.8 s
 
 
 def test_windows_and_sequential_decoding_agree(recogniser):

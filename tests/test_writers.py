@@ -215,7 +215,7 @@ def _assert_playable(parsed: list[tuple[float, float, str, list[str]]], prefix: 
     previous_end = 0.0
     for start, end, speaker, lines in parsed:
         assert previous_end <= start < end <= start + MAX_MS / 1000
-        assert 1 <= len(lines) <= MAX_LINES
+        assert lines and len(lines) <= MAX_LINES
         assert len(lines[0]) + (len(speaker) + 2 if prefix else 0) <= MAX_CHARS
         assert all(len(line) <= MAX_CHARS for line in lines)
         previous_end = end

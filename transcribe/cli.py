@@ -284,28 +284,38 @@ def init(folder, force):
     click.echo("Add the names people may be called, then run: transcribe run " + str(folder))
 
 
-def _rerender(out: Path, formats: str | None, width: int | None, timestamps: bool | None, quiet: bool) -> list:
+def _rerender(out: Path, formats: str | None, width: int | None, timestamps: bool | None, quiet: bool,
+              verbose: bool) -> None:
+    """Render the cached transcripts again (apply, export): no model runs. Exits with the status."""
     import json
 
-    from .batch import Batch, MANIFEST, OutputSettings, folders
+    from .batch import MANIFEST, Batch, OutputSettings, folders, summary_lines
     from .pipeline import RunSettings
     from .study import Study, load_study
 
+    _setup_logging(verbose, quiet)
     _, private = folders(out)
     manifest_path = private / MANIFEST
-    if not manifest_path.exists():
-        raise TranscribeError(f"There is nothing to re-render in {private}: run `transcribe run` first.")
-    manifest = json.loads(manifest_path.read_text())
-    last = manifest.get("output", {})
-    study = load_study(manifest["study"]) if manifest.get("study") else Study()
-    output = OutputSettings(
-        _formats(formats) if formats else last.get("formats", ["txt", "json"]),
-        width or last.get("width", 80),
-        last.get("timestamps", False) if timestamps is None else timestamps,
-        last.get("anonymise", True),
-    )
-    _check_width(output.width)
-    return Batch(out, RunSettings(), output, study).rerender()
+    try:
+        if not manifest_path.exists():
+            raise TranscribeError(f"There is nothing to re-render in {private}: run `transcribe run` first.")
+        manifest = json.loads(manifest_path.read_text())
+        last = manifest.get("output", {})
+        study = load_study(manifest["study"]) if manifest.get("study") else Study()
+        output = OutputSettings(
+            _formats(formats) if formats else last.get("formats", ["txt", "json"]),
+            width or last.get("width", 80),
+            last.get("timestamps", False) if timestamps is None else timestamps,
+            last.get("anonymise", True),
+        )
+        _check_width(output.width)
+        results = Batch(out, RunSettings(), output, study).rerender()
+    except TranscribeError as error:
+        _fail(error)
+    console = Console(quiet, verbose)
+    for line in summary_lines(results):
+        console.say(line)
+    sys.exit(0 if all(r.status != "failed" for r in results) else 1)
 
 
 @cli.command()
@@ -313,17 +323,7 @@ def _rerender(out: Path, formats: str | None, width: int | None, timestamps: boo
 @common_options
 def apply(out, quiet, verbose):
     """Re-render the transcripts with the decisions in review.csv (no model runs)."""
-    _setup_logging(verbose, quiet)
-    from .batch import summary_lines
-
-    try:
-        results = _rerender(out, None, None, None, quiet)
-    except TranscribeError as error:
-        _fail(error)
-    console = Console(quiet, verbose)
-    for line in summary_lines(results):
-        console.say(line)
-    sys.exit(0 if all(r.status != "failed" for r in results) else 1)
+    _rerender(out, None, None, None, quiet, verbose)
 
 
 @cli.command()
@@ -334,17 +334,7 @@ def apply(out, quiet, verbose):
 @common_options
 def export(out, formats, width, timestamps, quiet, verbose):
     """Render the cached transcripts of OUT in other formats (no model runs)."""
-    _setup_logging(verbose, quiet)
-    from .batch import summary_lines
-
-    try:
-        results = _rerender(out, formats, width, timestamps, quiet)
-    except TranscribeError as error:
-        _fail(error)
-    console = Console(quiet, verbose)
-    for line in summary_lines(results):
-        console.say(line)
-    sys.exit(0 if all(r.status != "failed" for r in results) else 1)
+    _rerender(out, formats, width, timestamps, quiet, verbose)
 
 
 @cli.command()

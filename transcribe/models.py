@@ -16,6 +16,7 @@ wheel and are verified by SHA-256 before use. Nothing here touches the network u
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import json
@@ -149,11 +150,9 @@ def _verified(path: Path, expected: str, stamp_dir: Path) -> bool:
     if sha256_file(path) != expected:
         return False
     stamps[key] = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "sha256": expected}
-    try:
+    with contextlib.suppress(OSError, TranscribeError):  # a read-only cache only costs a re-hash next time
         stamp_dir.mkdir(parents=True, exist_ok=True)
         atomic_write(stamps_path, json.dumps(stamps, indent=1))
-    except OSError:
-        pass  # a read-only cache only costs a re-hash next time
     return True
 
 
