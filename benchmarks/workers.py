@@ -143,7 +143,7 @@ def load_models(batch, anonymise: bool) -> list:
     """Load every model now, so that loading is measured apart from the stages (Engines loads lazily)."""
     models = [batch.engines.recogniser, batch.engines.diariser]
     if anonymise:
-        models.append(batch.detector)
+        models.append(batch.outputs.detector)
     return models
 
 

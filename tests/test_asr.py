@@ -41,7 +41,7 @@ def test_librivox_overall(recogniser):
 def test_pyannote_phone_call(recogniser):
     wav, _ = pyannote_sample()
     hypothesis = recognise(recogniser, wav)
-    assert wer(stm_text(wav.with_suffix(".stm")), hypothesis) <= 0.30
+    assert wer(stm_text(wav.with_suffix(".stm")), hypothesis) <= 0.22  # measured 0.184 (a noisy phone line)
 
 
 def test_words_have_times_inside_the_window_and_in_order(recogniser):

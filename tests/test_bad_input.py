@@ -67,6 +67,7 @@ def matrix(tmp_path_factory, clip):
 @pytest.fixture(scope="module")
 def matrix_run(matrix, tmp_path_factory):
     import transcribe.audio
+    import transcribe.batch
 
     real = transcribe.audio.file_sha256
 
@@ -76,12 +77,12 @@ def matrix_run(matrix, tmp_path_factory):
             raise PermissionError(13, "Permission denied")
         return real(path)
 
-    transcribe.audio.file_sha256 = unreadable
+    transcribe.audio.file_sha256 = transcribe.batch.file_sha256 = unreadable
     try:
         out = tmp_path_factory.mktemp("out") / "transcripts"
         result = CliRunner().invoke(cli, ["run", str(matrix), "-o", str(out)])
     finally:
-        transcribe.audio.file_sha256 = real
+        transcribe.audio.file_sha256 = transcribe.batch.file_sha256 = real
     return result, out, out.with_name("transcripts.private")
 
 

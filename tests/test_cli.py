@@ -6,7 +6,6 @@ import json
 import re
 import shutil
 
-import pytest
 from click.testing import CliRunner
 
 from conftest import SAMPLES, wer

@@ -122,3 +122,28 @@ def test_normalise():
     assert normalise("Ms. Jones's") == "jones"
     assert normalise("St James's Hospital", "organisation") == normalise("Saint James's Hospital", "organisation")
     assert normalise("07700 900123", "phone") == "07700900123"
+
+
+def test_a_participant_recoded_in_the_study_takes_the_new_code(tmp_path):
+    path = tmp_path / "key.csv"
+    StudyKey(PEOPLE).save(path)
+    recoded = [Person("p2", ("Sarah Jones", "Sarah", "Ms Jones"), "participant")]
+    key = StudyKey.load(path, recoded)
+    assert key.replacement(Detection(0, 5, "sarah", "person", "ner", 0.85, None), "p2") == "[p2]"
+    assert "[p1]" not in {e.replacement for e in key.entries if e.original.startswith("sarah")}
+
+
+def test_custom_wording_takes_no_number_and_stale_decisions_are_kept(tmp_path):
+    t = Transcript("p1", 10.0, [turn("I met Priya and Grace.")])
+    items = [found(0, t.turns[0].text, "Priya", "person"), found(0, t.turns[0].text, "Grace", "person")]
+    key = StudyKey(PEOPLE)
+    anonymised, proposals = anonymise(t, items, {items[0].id: "[a friend]"}, key)
+    assert anonymised.turns[0].text == "I met [a friend] and [Name 1]."
+    path = tmp_path / "review.csv"
+    (page,) = layout([t])
+    review.update(path, "p1", review.rows_for(t, page, items, proposals, {items[0].id: "[a friend]"}))
+    review.update(path, "p1", review.rows_for(t, page, items[1:], proposals, {}))  # Priya no longer detected
+    rows = list(csv.DictReader(open(path)))
+    stale = next(r for r in rows if r["text"] == "Priya")
+    assert stale["decision"] == "[a friend]" and stale["priority"] == review.STALE
+    assert ":" not in stale["id"]  # ids a spreadsheet will not turn into times

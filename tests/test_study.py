@@ -13,8 +13,8 @@ from transcribe.study import audio_files, load_study
 
 @pytest.fixture
 def folder(tmp_path):
-    for name in ("b_second.flac", "a_first.flac"):
-        (tmp_path / name).write_bytes((SAMPLES / "interview_01.flac").read_bytes()[:1000])
+    for size, name in ((1000, "b_second.flac"), (2000, "a_first.flac")):
+        (tmp_path / name).write_bytes((SAMPLES / "interview_01.flac").read_bytes()[:size])
     return tmp_path
 
 
@@ -78,3 +78,38 @@ def test_discovery_is_recursive_sorted_and_survives_a_symlink_loop(folder):
     (sub / "loop").symlink_to(folder, target_is_directory=True)
     names = [p.relative_to(folder).as_posix() for p in audio_files(folder)]
     assert names == ["a_first.flac", "b_second.flac", "week2/c.MP3"]
+
+
+@pytest.mark.parametrize("body, message", [
+    ('[[interviews]]\naudio = "a_first.flac"\ncodes = ["p1"]\n[[people]]\nname = "Ann Lee"\nrole = "participant"\n',
+     r"line 6: person Ann Lee is a participant but has no code"),
+    ('[[interviews]]\naudio = "a_first.flac"\ncodes = ["p1"]\nroles = ["I", "Ann"]\n',
+     r"line 4: roles must list labels .* never a name"),
+    ('[study]\ninterviewer_label = "Alex"\n[[people]]\nname = "Alex Smith"\nrole = "interviewer"\n',
+     r"line 2: interviewer_label 'Alex' is also a name on the study's roster"),
+])
+def test_study_files_that_would_put_a_name_in_the_shareable_text_are_refused(folder, body, message):
+    with pytest.raises(TranscribeError, match=message):
+        load_study(write(folder, body))
+
+
+def test_decomposed_unicode_names_are_composed(folder):
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", "Zoë Brontë")
+    study = load_study(write(folder, f'[[people]]\nname = "{decomposed}"\n'))
+    assert study.people[0].names == ("Zoë Brontë",)
+
+
+def test_command_line_speaker_counts_apply_unless_the_study_gives_them(folder):
+    from pathlib import Path
+
+    from transcribe.batch import Batch, OutputSettings
+    from transcribe.diarise import DiarisationSettings
+    from transcribe.pipeline import RunSettings
+
+    study = load_study(write(folder, '[[interviews]]\naudio = "a_first.flac"\ncodes = ["p1"]\n\n'
+                                     '[[interviews]]\naudio = "b_second.flac"\ncodes = ["p2"]\nspeakers = 2\n'))
+    settings = RunSettings(diarisation=DiarisationSettings(num_speakers=3))
+    jobs = Batch(Path(folder / "out"), settings, OutputSettings(), study).plan(audio_files(folder))
+    assert {j.code: j.num_speakers for j in jobs} == {"p1": 3, "p2": 2}

@@ -237,3 +237,37 @@ def test_silent_recording_has_no_invented_text(tmp_path):
     assert result.exit_code == 0, result.output
     text = (tmp_path / "out" / "p1.txt").read_text()
     assert "Note: The recording is silent" in text and not re.search(r"^\s+1  ", text, re.M)
+
+
+def test_anonymisation_that_cannot_run_fails_closed(study_copy, monkeypatch):
+    import transcribe.anonymise.detect
+
+    folder, out, private = study_copy
+    (private / "p1.identifiable.txt").unlink()
+    for cached in private.rglob("detect-*.json"):  # detections not made yet, so the detector must run
+        cached.unlink()
+
+    def broken(self, config):
+        raise RuntimeError("the NER model could not load")
+
+    monkeypatch.setattr(transcribe.anonymise.detect.Detector, "__init__", broken)
+    result = CliRunner().invoke(cli, ["run", str(folder), "-o", str(out)])
+    assert result.exit_code == 1
+    assert result.output.count("anonymisation failed") == 3
+    assert not list(out.glob("p*.*"))  # earlier shareable files of these interviews are gone too
+    assert (private / "p1.identifiable.txt").exists()  # the private transcript is still written
+
+
+def test_a_writer_that_breaks_fails_its_interview_and_the_batch_goes_on(study_copy, monkeypatch):
+    import transcribe.writers.docx
+
+    folder, out, private = study_copy
+
+    def broken(self, document, file):
+        raise ValueError("a character the document format cannot hold")
+
+    monkeypatch.setattr(transcribe.writers.docx.DocxWriter, "write", broken)
+    result = CliRunner().invoke(cli, ["run", str(folder), "-o", str(out), "--format", "txt,docx"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.count("writing the outputs failed") == 3
+    assert not list(out.glob("p*.*"))

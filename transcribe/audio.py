@@ -48,13 +48,15 @@ def file_sha256(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def decode(path: str | os.PathLike, *, allow_partial: bool = False, spill_dir: Path | None = None) -> Audio:
+def decode(path: str | os.PathLike, *, allow_partial: bool = False, spill_dir: Path | None = None,
+           sha256: str | None = None) -> Audio:
     """Decode the first audio stream of `path` to 16 kHz mono float32.
 
     Raises TranscribeError naming the file when it is missing, unreadable, empty, not audio,
     too short, or damaged. A file that ends before the length its header declares (a recorder
     whose battery died) is an error unless `allow_partial`, in which case the readable part is used.
 
+    `sha256` is the file's hash when the caller has already read it (it is not read twice).
     With `spill_dir` (the private folder), the waveform is written there as it is decoded and
     memory-mapped: a three-hour recording then occupies the page cache, which the system can
     reclaim, instead of 700 MB of the process's own memory. The file is created with mode 0600 and
@@ -68,7 +70,7 @@ def decode(path: str | os.PathLike, *, allow_partial: bool = False, spill_dir: P
         raise TranscribeError(f"{name} is a folder, not an audio file.")
     try:
         size = path.stat().st_size
-        sha256 = file_sha256(path)
+        sha256 = sha256 or file_sha256(path)
     except FileNotFoundError:
         raise TranscribeError(f"{name} does not exist (was it moved or deleted?).") from None
     except PermissionError:

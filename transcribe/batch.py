@@ -1,4 +1,4 @@
-"""A batch: discover recordings, give them codes, run each through the pipeline, anonymise, write.
+"""A batch: discover recordings, give them codes, run each through the pipeline and write it.
 
 One failing recording never stops the others: its error is recorded and the batch goes on. Every
 file is written atomically, stage results are cached, and the run holds a lock on its output
@@ -7,51 +7,26 @@ folders, so an interrupted batch can simply be started again.
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
-import copy
 import json
 import logging
 import os
-from dataclasses import dataclass, field
+import threading
 from pathlib import Path
 
 from . import __version__
-from .anonymise.apply import Found, anonymise, find_identifiers
-from .anonymise.key import StudyKey
 from .anonymise import review
-from .audio import AUDIO_EXTENSIONS, Audio, decode
+from .audio import AUDIO_EXTENSIONS, Audio, decode, file_sha256
 from .errors import StorageError, TranscribeError
-from .layout import layout
-from .methods import methods_record
+from .outputs import FileResult, Outputs, OutputSettings
 from .pipeline import Engines, InterviewJob, RunSettings, StageCache, transcribe_interview
-from .reliability import mark
 from .storage import (PRIVATE_FILE_MODE, atomic_write, make_dir, make_private_dir, output_lock,
                       remove_stale_temporaries)
 from .study import Study, audio_files, find_study, load_study
 from .transcript import Transcript
-from .writers import Document, get_writer
 
 log = logging.getLogger("transcribe")
 MANIFEST = "manifest.json"
-
-
-@dataclass
-class OutputSettings:
-    formats: list[str] = field(default_factory=lambda: ["txt", "json"])
-    width: int = 80
-    timestamps: bool = False
-    anonymise: bool = True
-
-
-@dataclass
-class FileResult:
-    audio: Path
-    code: str | None
-    status: str  # "done", "failed", "not anonymised"
-    message: str = ""
-    duration: float = 0.0
-    low_confidence_roles: bool = False
 
 
 class Stopped(Exception):
@@ -106,7 +81,7 @@ class Batch:
         self.reporter = reporter or Reporter()
         self.engines = Engines(settings, say=self.reporter.say)
         self.cache = StageCache(self.private)
-        self._detector = None
+        self.outputs = Outputs(self.out, self.private, output, self.study, self.cache, self.reporter)
         self._voice = None
 
     # --- planning ----------------------------------------------------------------------------
@@ -123,28 +98,34 @@ class Batch:
         first_of: dict[str, Path] = {}
         d = self.settings.diarisation
         for path in audio:
-            content = self._code_key(path)
+            content = self._content_key(path)
             if content in first_of:
                 jobs.append(InterviewJob(path, [], duplicate_of=first_of[content]))
                 continue
             first_of[content] = path
+            sha256 = None if content.startswith("name:") else content
             entry = self.study.interview_for(path) if path.is_file() else None
             if entry is not None:
-                jobs.append(InterviewJob(path, entry.codes, entry.speakers, entry.min_speakers, entry.max_speakers,
-                                         entry.roles, self.study.interviewer_label, prompt))
+                counts = (entry.speakers, entry.min_speakers, entry.max_speakers)
+                if counts == (None, None, None):  # the study does not say: the command line does
+                    counts = (d.num_speakers, d.min_speakers, d.max_speakers)
+                jobs.append(InterviewJob(path, entry.codes, *counts, entry.roles, self.study.interviewer_label, prompt,
+                                         sha256=sha256))
             else:
                 jobs.append(InterviewJob(path, [], d.num_speakers, d.min_speakers, d.max_speakers, None,
-                                         self.study.interviewer_label, prompt))
+                                         self.study.interviewer_label, prompt, sha256=sha256))
         order = {entry.audio.resolve(): i for i, entry in enumerate(self.study.interviews)}
         jobs.sort(key=lambda j: order.get(j.audio.resolve(), len(order)))
         return jobs
 
     def assign_code(self, job: InterviewJob, sha256: str) -> None:
-        """Give a recording outside the study file its code: the one it had before, or the next free."""
+        """Give a recording outside the study file its code: the one it had before (unless the
+        study file now gives that code to another recording), or the next free one."""
         codes = self._load_codes()
+        study_codes = {c for entry in self.study.interviews for c in entry.codes}
         code = codes.get(sha256)
-        if code is None:
-            used = {c for entry in self.study.interviews for c in entry.codes} | set(codes.values())
+        if code is None or code in study_codes:
+            used = study_codes | set(codes.values())
             code = codes[sha256] = _next_code(used)
             self._save_codes(codes)
             if self.study.path:
@@ -153,13 +134,11 @@ class Batch:
         job.codes = [code]
 
     @staticmethod
-    def _code_key(path: Path) -> str:
+    def _content_key(path: Path) -> str:
         # The content hash recognises a renamed or moved recording; the name is the fallback for
         # files that cannot be read (they fail later with a clear message).
         try:
-            from . import audio
-
-            return audio.file_sha256(path)
+            return file_sha256(path)
         except OSError:
             return f"name:{path}"
 
@@ -180,16 +159,16 @@ class Batch:
             make_dir(self.out)
             for folder in (self.out, self.private):
                 remove_stale_temporaries(folder)
-            jobs = self.plan(discover(paths))
-            self.reporter.begin(len(jobs))
+            jobs: list[InterviewJob] = []
             results: list[FileResult] = []
-            pool = concurrent.futures.ThreadPoolExecutor(max_workers=1)
             try:
+                jobs = self.plan(discover(paths))
+                self.reporter.begin(len(jobs))
                 # Decode the next recording while the models work on this one.
-                pending = pool.submit(self._decode, jobs[0]) if jobs else None
+                pending = _Prefetch(self._decode, jobs[0]) if jobs else None
                 for index, job in enumerate(jobs):
                     decoded = pending
-                    pending = pool.submit(self._decode, jobs[index + 1]) if index + 1 < len(jobs) else None
+                    pending = _Prefetch(self._decode, jobs[index + 1]) if index + 1 < len(jobs) else None
                     self.reporter.file(index, job.audio, job.code)
                     result = self._run_one(job, decoded)
                     results.append(result)
@@ -200,21 +179,20 @@ class Batch:
             except StorageError as error:
                 raise Stopped(results, jobs[len(results):], error) from None
             finally:
-                pool.shutdown(wait=False, cancel_futures=True)
                 self._write_manifest()
-            self.write_methods()
+            self.outputs.write_methods()
         return results
 
     def _decode(self, job: InterviewJob) -> Audio | None:
         if job.duplicate_of is not None:
             return None
-        return decode(job.audio, allow_partial=self.settings.allow_partial, spill_dir=self.private)
+        return decode(job.audio, allow_partial=self.settings.allow_partial, spill_dir=self.private, sha256=job.sha256)
 
-    def _run_one(self, job: InterviewJob, decoded: concurrent.futures.Future | None) -> FileResult:
+    def _run_one(self, job: InterviewJob, decoded: "_Prefetch") -> FileResult:
         if job.duplicate_of is not None:
             return FileResult(job.audio, None, "failed", f"same recording as {job.duplicate_of.name}; transcribed once")
         try:
-            audio = decoded.result()
+            audio = decoded.get()
             if not job.codes:
                 self.assign_code(job, audio.sha256)
             transcript = transcribe_interview(
@@ -236,11 +214,7 @@ class Batch:
                               f"unexpected error ({type(error).__name__}: {error}); please report it")
         result = FileResult(job.audio, job.code, "done", duration=transcript.duration,
                             low_confidence_roles=bool(transcript.roles.get("low_confidence")))
-        self.write_identifiable(transcript)
-        if self.output.anonymise:
-            self.write_shareable(transcript, result)
-        else:
-            result.status = "not anonymised"
+        self.outputs.write(transcript, result)
         return result
 
     def voice(self):
@@ -248,116 +222,6 @@ class Batch:
         if self._voice is None and self.study.interviewer_voice is not None:
             self._voice = decode(self.study.interviewer_voice).samples
         return self._voice
-
-    # --- anonymisation and rendering ---------------------------------------------------------
-
-    @property
-    def detector(self):
-        if self._detector is None:
-            from .anonymise.detect import Detector
-
-            self._detector = Detector(self.detector_config())
-        return self._detector
-
-    def detector_config(self):
-        from .anonymise.detect import DetectorConfig
-
-        s = self.study
-        return DetectorConfig(roster=tuple(s.people), places=tuple(s.places), organisations=tuple(s.organisations),
-                              allow=tuple(s.allow))
-
-    def detections(self, transcript: Transcript, cached_only: bool = False) -> list[Found]:
-        key = {"text": [t.text for t in transcript.turns], "config": repr(self.detector_config())}
-        sha = transcript.audio.get("sha256", transcript.code)
-        cached = self.cache.load(sha, "detect", key)
-        if cached is not None:
-            return [Found.from_dict(d) for d in cached["found"]]
-        if cached_only:
-            raise TranscribeError(
-                f"{transcript.code}: the study file changed since identifiers were detected; run "
-                "`transcribe run` again (recognition is reused from the cache)."
-            )
-        found = find_identifiers(self.detector, transcript)
-        self.cache.save(sha, "detect", key, {"found": [f.to_dict() for f in found]})
-        return found
-
-    def write_identifiable(self, transcript: Transcript) -> None:
-        self.reporter.stage(transcript.code, "writing", 0)
-        atomic_write(self.private / f"{transcript.code}.identifiable.json", transcript.to_json(), mode=PRIVATE_FILE_MODE)
-        if not self.output.anonymise:
-            self._render(mark(transcript), None)
-
-    def write_shareable(self, transcript: Transcript, result: FileResult, cached_only: bool = False) -> None:
-        """Anonymise and write the shareable files, failing closed.
-
-        If anonymisation cannot run, no shareable file of this interview is left behind (an older
-        one could miss a name added to the study since) and the result says why. Write errors are
-        not anonymisation failures: they stop the batch with earlier outputs intact.
-        """
-        try:
-            self.reporter.stage(transcript.code, "anonymising", 0)
-            found = self.detections(transcript, cached_only)
-            review_path = self.private / "review.csv"
-            decisions = review.decisions_for(review.load_decisions(review_path), transcript.code, found)
-            key_path = self.private / "key.csv"
-            key = StudyKey.load(key_path, self.study.people, self.study.interviewer_label)
-            anonymised, proposals = anonymise(transcript, found, decisions, key)
-            # Every proposal accepted, on a throwaway copy of the key: laid out beside the real
-            # versions (never written), it keeps line breaks, and so line numbers, the same
-            # whether the researcher accepts or rejects a detection.
-            proposed, _ = anonymise(transcript, found, {}, copy.deepcopy(key))
-        except StorageError:
-            raise
-        except Exception as error:
-            self.remove_shareable(transcript.code)
-            log.info("%s: anonymisation failed (%s)", transcript.code, type(error).__name__)
-            result.status = "failed"
-            result.message = f"anonymisation failed ({error}); no shareable output was written"
-            return
-        self.reporter.stage(transcript.code, "writing", 0)
-        pages = self._render(mark(transcript), mark(anonymised), mark(proposed))
-        key.save(key_path)
-        review.update(review_path, transcript.code, review.rows_for(transcript, pages[0], found, proposals, decisions))
-        counts = self._anonymisation_counts()
-        counts[transcript.code] = anonymised.anonymisation
-        atomic_write(self.private / "anonymisation.json", json.dumps(counts, indent=1, sort_keys=True), mode=PRIVATE_FILE_MODE)
-
-    def _anonymisation_counts(self) -> dict[str, dict]:
-        try:
-            return json.loads((self.private / "anonymisation.json").read_text())
-        except (OSError, ValueError):
-            return {}
-
-    def write_methods(self) -> None:
-        """methods.md in the shareable folder, for every interview transcribed into these folders."""
-        transcripts = [Transcript.from_json(p.read_text()) for p in self.private.glob("*.identifiable.json")]
-        if transcripts:
-            atomic_write(self.out / "methods.md", methods_record(transcripts, self._anonymisation_counts()))
-
-    def _render(self, identifiable: Transcript, anonymised: Transcript | None, *layout_only: Transcript):
-        versions = [identifiable] + ([anonymised] if anonymised is not None else [])
-        pages = layout(versions + list(layout_only), self.output.width, self.output.timestamps)
-        for fmt in self.output.formats:
-            writer = get_writer(fmt)
-            ext = writer.extension
-            code = identifiable.code
-            if fmt != "json":  # the private JSON is the canonical transcript, with the raw words
-                self._write(writer, Document(identifiable, pages[0]), self.private / f"{code}.identifiable.{ext}",
-                            PRIVATE_FILE_MODE)
-            if anonymised is not None:
-                self._write(writer, Document(anonymised, pages[1]), self.out / f"{code}.{ext}")
-        return pages
-
-    @staticmethod
-    def _write(writer, document: Document, path: Path, mode: int = 0o644) -> None:
-        if writer.binary:
-            atomic_write(path, lambda f: writer.write(document, f), binary=True, mode=mode)
-        else:
-            atomic_write(path, lambda f: writer.write(document, f), mode=mode)
-
-    def remove_shareable(self, code: str) -> None:
-        for path in self.out.glob(f"{code}.*"):
-            path.unlink(missing_ok=True)
 
     def _write_manifest(self) -> None:
         manifest = {
@@ -373,18 +237,35 @@ class Batch:
         make_private_dir(self.private)
         with output_lock(self.private):
             make_dir(self.out)
-            for path in sorted(self.private.glob("*.identifiable.json"), key=lambda p: review._code_order(p.name.split(".")[0])):
+            for path in sorted(self.private.glob("*.identifiable.json"), key=lambda p: review.code_order(p.name.split(".")[0])):
                 transcript = Transcript.from_json(path.read_text())
                 result = FileResult(path, transcript.code, "done", duration=transcript.duration)
-                if self.output.anonymise:
-                    self.write_shareable(transcript, result, cached_only=True)
-                else:
-                    self._render(mark(transcript), None)
-                    result.status = "not anonymised"
+                self.outputs.write(transcript, result, cached_only=True)
                 results.append(result)
             self._write_manifest()
-            self.write_methods()
+            self.outputs.write_methods()
         return results
+
+
+class _Prefetch:
+    """Runs `work(job)` in a daemon thread: a decode in progress never keeps Ctrl-C waiting."""
+
+    def __init__(self, work, job):
+        self._result = self._error = None
+        self._thread = threading.Thread(target=self._run, args=(work, job), daemon=True)
+        self._thread.start()
+
+    def _run(self, work, job) -> None:
+        try:
+            self._result = work(job)
+        except BaseException as error:  # handed to the caller of get()
+            self._error = error
+
+    def get(self):
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._result
 
 
 @contextlib.contextmanager

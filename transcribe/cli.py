@@ -18,8 +18,8 @@ log = logging.getLogger("transcribe")
 class Console:
     """Progress and messages on stderr, honouring --quiet and --verbose."""
 
-    def __init__(self, quiet: bool = False, verbose: bool = False):
-        self.quiet, self.verbose = quiet, verbose
+    def __init__(self, quiet: bool = False):
+        self.quiet = quiet
 
     def say(self, message: str) -> None:
         if not self.quiet:
@@ -59,8 +59,10 @@ class ProgressReporter:
             self._advance(seconds)
 
     def _advance(self, seconds: float) -> None:
+        # The bar counts whole seconds; keep the fractions so that many small steps add up.
+        before = self.advanced
         self.advanced += seconds
-        self.bar.update(int(seconds))
+        self.bar.update(int(self.advanced) - int(before))
 
     def done(self, result) -> None:
         if self.bar:
@@ -185,33 +187,45 @@ def run(paths, out, formats, width, timestamps, study_path, model, device, langu
     """Transcribe recordings (files or folders, searched recursively)."""
     _setup_logging(verbose, quiet)
     _quiet_libraries()
-    from .audio import probe_duration
-    from .batch import Batch, OutputSettings, Stopped, discover, open_study, summary_lines
+    from .batch import OutputSettings
     from .diarise import DiarisationSettings
     from .pipeline import RunSettings
 
     if min_speakers and max_speakers and min_speakers > max_speakers:
         raise click.BadParameter("--min-speakers is larger than --max-speakers.", param_hint="--min-speakers")
     _check_width(width)
-    console = Console(quiet, verbose)
+    fixed = speakers if speakers else (None if (min_speakers or max_speakers) else 2)
+    diarisation = DiarisationSettings(
+        num_speakers=fixed, min_speakers=min_speakers, max_speakers=max_speakers,
+        pipeline_dir=str(diarisation_pipeline) if diarisation_pipeline else None,
+        **({"segmentation_step": segmentation_step} if segmentation_step else {}),
+    )
+    settings = RunSettings(model=model, device=device, language=language, recognition_mode=recognition,
+                           batch_size=batch_size, diarisation=diarisation, allow_partial=partial,
+                           redo=frozenset(redo), cache_dir=model_dir)
+    output = OutputSettings(_formats(formats), width, timestamps, not no_anonymise)
+    console = Console(quiet)
+    try:
+        _run_batch(list(paths), out, study_path, settings, output, console)
+    except KeyboardInterrupt:  # while reading the folder, before any recording was started
+        console.say("Interrupted before any recording was started.")
+        sys.exit(130)
+
+
+def _run_batch(paths: list[Path], out: Path, study_path: Path | None, settings, output, console: Console) -> None:
+    """Run the batch, print its summary and exit with its status (0 all done, 1 any failed, 130 Ctrl-C)."""
+    from .audio import probe_duration
+    from .batch import Batch, Stopped, discover, open_study, summary_lines
+
     try:
         missing = [p for p in paths if not p.exists() and not p.is_symlink()]
         if missing:
             raise TranscribeError(f"{missing[0]} does not exist.")
-        study = open_study(list(paths), study_path)
+        study = open_study(paths, study_path)
         if study.path:
             console.say(f"Study file: {study.path.name}")
-        fixed = speakers if speakers else (None if (min_speakers or max_speakers) else 2)
-        diarisation = DiarisationSettings(
-            num_speakers=fixed, min_speakers=min_speakers, max_speakers=max_speakers,
-            pipeline_dir=str(diarisation_pipeline) if diarisation_pipeline else None,
-            **({"segmentation_step": segmentation_step} if segmentation_step else {}),
-        )
-        settings = RunSettings(model=model, device=device, language=language or study.language or "en",
-                               recognition_mode=recognition, batch_size=batch_size, diarisation=diarisation,
-                               allow_partial=partial, redo=frozenset(redo), cache_dir=model_dir)
-        output = OutputSettings(_formats(formats), width, timestamps, not no_anonymise)
-        audio = discover(list(paths))
+        settings.language = settings.language or study.language or "en"
+        audio = discover(paths)
         if not audio:
             raise TranscribeError("No audio or video files found in the paths given.")
         reporter = ProgressReporter(console, {p: probe_duration(p) for p in audio if p.is_file()})
@@ -233,7 +247,7 @@ def run(paths, out, formats, width, timestamps, study_path, model, device, langu
     console.say(f"\nFinished {len(ok)} of {len(results)} recording(s):")
     for line in summary_lines(results):
         console.say(line)
-    if no_anonymise:
+    if not output.anonymise:
         console.say(f"Not anonymised: transcripts are only in {batch.private} (not shareable).")
     elif ok:
         console.say(f"Shareable transcripts: {batch.out}/   Identifiable files and the key: {batch.private}/")
@@ -258,9 +272,10 @@ def models(download, model_dir):
         rows = model_store.list_models(model_dir)
     except TranscribeError as error:
         _fail(error)
-    click.echo(f"{'stage':<14}{'model':<22}{'source':<30}status")
-    for row in rows:
-        click.echo(f"{row.stage:<14}{row.name:<22}{row.source:<30}{row.status}")
+    table = [("stage", "model", "source", "status")] + [(r.stage, r.name, r.source, r.status) for r in rows]
+    widths = [max(len(row[i]) for row in table) + 2 for i in range(3)]
+    for row in table:
+        click.echo("".join(f"{cell:<{w}}" for cell, w in zip(row, widths)) + row[3])
     click.echo(f"\nConverted weights are cached in {model_store.cache_dir(model_dir)}")
 
 
@@ -312,7 +327,7 @@ def _rerender(out: Path, formats: str | None, width: int | None, timestamps: boo
         results = Batch(out, RunSettings(), output, study).rerender()
     except TranscribeError as error:
         _fail(error)
-    console = Console(quiet, verbose)
+    console = Console(quiet)
     for line in summary_lines(results):
         console.say(line)
     sys.exit(0 if all(r.status != "failed" for r in results) else 1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -54,11 +55,11 @@ class Diarisation:
     exclusive: list[SpeakerTurn]
     embeddings: dict[str, list[float]] = field(default_factory=dict)  # one centroid per speaker
 
-    def speech_regions(self, min_gap: float = 0.0) -> list[tuple[float, float]]:
-        """Union of all turns: where anyone speaks. Gaps shorter than `min_gap` are bridged."""
+    def speech_regions(self) -> list[tuple[float, float]]:
+        """Union of all turns: where anyone speaks."""
         regions: list[list[float]] = []
         for turn in sorted(self.turns, key=lambda t: t.start):
-            if regions and turn.start <= regions[-1][1] + min_gap:
+            if regions and turn.start <= regions[-1][1]:
                 regions[-1][1] = max(regions[-1][1], turn.end)
             else:
                 regions.append([turn.start, turn.end])
@@ -160,7 +161,6 @@ class Diariser:
                     "Point --diarisation-pipeline at a cloned pipeline repository."
                 )
             self.pipeline = Pipeline.from_pretrained(config.parent)
-            self.name = f"pyannote pipeline ({config.parent.name})"
         else:
             from pyannote.audio.pipelines import SpeakerDiarization
 
@@ -187,13 +187,15 @@ class Diariser:
                     },
                 }
             )
-            self.name = "pyannote.audio SpeakerDiarization (segmentation-3.0 + CAM++)"
         self.device = device
         self.pipeline.to(torch.device(device))
 
     def __call__(self, samples: np.ndarray, num_speakers: int | None = None, min_speakers: int | None = None,
-                 max_speakers: int | None = None, hook=None) -> Diarisation:
-        """Who spoke when in `samples`. Speaker counts default to the settings' (an interview: 2)."""
+                 max_speakers: int | None = None, progress: Callable[[float], None] | None = None) -> Diarisation:
+        """Who spoke when in `samples`. Speaker counts default to the settings' (an interview: 2).
+
+        `progress` is called with the fraction done (0..1) as pyannote works through the recording.
+        """
         import torch
 
         s = self.settings
@@ -204,6 +206,7 @@ class Diariser:
         else:
             counts = {"min_speakers": min_speakers, "max_speakers": max_speakers}
         waveform = torch.from_numpy(samples).unsqueeze(0)
+        hook = _progress_hook(progress) if progress else None
         output = self.pipeline({"waveform": waveform, "sample_rate": SAMPLE_RATE}, hook=hook, **counts)
         annotation = getattr(output, "speaker_diarization", output)
         exclusive = getattr(output, "exclusive_speaker_diarization", None) or annotation
@@ -226,6 +229,18 @@ class Diariser:
         with torch.inference_mode():
             waveform = torch.from_numpy(samples)[None, None].to(next(model.parameters()).device)
             return model(waveform)[0].cpu().numpy()
+
+
+def _progress_hook(progress: Callable[[float], None]):
+    """pyannote's step hook as a fraction done: segmentation is about a fifth of the work, embeddings the rest."""
+    shares = {"segmentation": (0.0, 0.2), "embeddings": (0.2, 1.0)}
+
+    def hook(step, artifact, file=None, completed=None, total=None):
+        if step in shares and completed is not None and total:
+            start, end = shares[step]
+            progress(start + (end - start) * completed / total)
+
+    return hook
 
 
 def _turns(annotation) -> list[SpeakerTurn]:

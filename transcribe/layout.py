@@ -37,7 +37,7 @@ class Page:
     def line_of(self, turn: int, word: int) -> int:
         """The number of the line that shows word `word` of turn `turn`."""
         for line in self.lines:
-            if line.turn == turn and line.words[0] <= word < max(line.words[1], line.words[0] + 1):
+            if line.turn == turn and line.words[0] <= word < line.words[1]:
                 return line.number
         return next((line.number for line in reversed(self.lines) if line.turn == turn), 0)
 

@@ -64,11 +64,12 @@ def methods_record(transcripts: list[Transcript], anonymisation: dict[str, dict]
 
     speaker_text = _join([f"{count} interview(s) with {k} speakers" if k else f"{count} interview(s) with the number of speakers estimated"
                           for k, count in sorted(speakers.items(), key=lambda kv: str(kv[0]))]) if speakers else "none"
+    diarisers = sorted({t.models.get("diarisation", {}).get("name", "") for t in transcripts} - {""}) or ["pyannote"]
     paragraph = [
         f"{n} interview recording(s) (total duration {format_timestamp(total)}) were transcribed automatically and "
         f"offline with transcribe {__version__}: speech recognition with openai-whisper {v['openai-whisper']} "
         f"(model {', '.join(models)}) and speaker diarisation with pyannote.audio {v['pyannote.audio']} "
-        f"(segmentation-3.0 with a CAM++ speaker embedding; {speaker_text}).",
+        f"({', '.join(diarisers)}; {speaker_text}).",
     ]
     if mode == "windows":
         paragraph.append(

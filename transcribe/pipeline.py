@@ -29,7 +29,6 @@ from .storage import PRIVATE_FILE_MODE, atomic_write, make_private_dir
 from .transcript import Transcript
 
 log = logging.getLogger("transcribe")
-STAGES = ("diarise", "recognise")
 
 
 @dataclass
@@ -38,7 +37,7 @@ class RunSettings:
 
     model: str = "auto"
     device: str = "auto"
-    language: str = "en"
+    language: str | None = "en"  # None: the study's language, else English
     recognition_mode: str = "windows"
     batch_size: int | None = None  # recognition windows per batch (default: from GPU memory / 4 on a CPU)
     embedding_batch_size: int | None = None  # diarisation embeddings per batch (default: by device)
@@ -58,13 +57,20 @@ class Engines:
 
     def __init__(self, settings: RunSettings, say: Callable[[str], None] = lambda message: None):
         self.settings = settings
-        self.device = choose_device(settings.device)
         self.say = say
+        self._device: str | None = None
         self._checkpoint: WhisperCheckpoint | None = None
         self._recogniser: Recogniser | None = None
         self._cpu_recogniser: Recogniser | None = None
         self._diariser: Diariser | None = None
         self._voice = None
+
+    @property
+    def device(self) -> str:
+        """cpu or cuda, decided on first use (it imports torch, which re-rendering never needs)."""
+        if self._device is None:
+            self._device = choose_device(self.settings.device)
+        return self._device
 
     @property
     def checkpoint(self) -> WhisperCheckpoint:
@@ -139,6 +145,7 @@ class InterviewJob:
     interviewer_label: str = "I"
     prompt: str | None = None
     duplicate_of: Path | None = None  # the same recording under another name
+    sha256: str | None = None  # of the file, when planning already read it
 
     @property
     def code(self) -> str | None:
@@ -153,8 +160,10 @@ def transcribe_interview(job: InterviewJob, engines: Engines, cache: StageCache,
                          *, audio: Audio | None = None, progress: Callable[[str, float], None] | None = None,
                          interviewer_voice=None) -> Transcript:
     """Run (or reuse) every model stage for one recording and return the identifiable transcript."""
-    progress = progress or (lambda stage, seconds: None)
-    audio = audio or decode(job.audio, allow_partial=settings.allow_partial)
+    share = _Progress(progress or (lambda stage, seconds: None), audio.duration if audio else 0.0)
+    if audio is None:
+        audio = decode(job.audio, allow_partial=settings.allow_partial)
+        share.duration = audio.duration
     notes = []
     if audio.truncated:
         notes.append("The recording file is damaged or cut off; only its readable part was transcribed.")
@@ -171,12 +180,12 @@ def transcribe_interview(job: InterviewJob, engines: Engines, cache: StageCache,
     elif silent:
         diarisation = Diarisation([], [])
     else:
-        progress("diarising", 0)
         started = time.perf_counter()
-        diarisation = engines.diariser(audio.samples, job.num_speakers, job.min_speakers, job.max_speakers)
+        diarisation = engines.diariser(audio.samples, job.num_speakers, job.min_speakers, job.max_speakers,
+                                       progress=share.reporter("diarising", 0.5))
         _log_stage(job.code, "diarised", audio.duration, time.perf_counter() - started)
         cache.save(audio.sha256, "diarise", diar_key, diarisation.to_dict())
-    progress("diarised", audio.duration / 2)
+    share.finish("diarised", 0.5)
 
     rec_settings = RecognitionSettings(language=settings.language, mode=settings.recognition_mode,
                                        initial_prompt=job.prompt)
@@ -188,16 +197,18 @@ def transcribe_interview(job: InterviewJob, engines: Engines, cache: StageCache,
         segments = [Segment.from_dict(s) for s in cached["segments"]]
         processed = cached["processed"]
     else:
-        progress("recognising", 0)
         turns = [(t.start, t.end, t.speaker) for t in diarisation.turns]
         windows = plan_windows(turns, audio.duration)
+        share.reporter("recognising", 0.5)(0.0)
         started = time.perf_counter()
-        segments = _recognise(engines, audio, windows, rec_settings) if windows or rec_settings.mode == "sequential" else []
+        # Nothing is recognised where nobody speaks: that is where Whisper invents text.
+        speech = not silent and (windows or rec_settings.mode == "sequential")
+        segments = _recognise(engines, audio, windows, rec_settings, share.reporter("recognising", 0.5)) if speech else []
         _log_stage(job.code, "recognised", audio.duration, time.perf_counter() - started)
         processed = datetime.date.today().isoformat()
         cache.save(audio.sha256, "recognise", rec_key,
                    {"segments": [s.to_dict() for s in segments], "processed": processed})
-    progress("recognised", audio.duration / 2)
+    share.finish("recognised", 1.0)
 
     turns = align(segments, diarisation)
     flag_words(turns, segments, diarisation, settings.reliability)
@@ -219,9 +230,10 @@ def transcribe_interview(job: InterviewJob, engines: Engines, cache: StageCache,
                "channels": audio.source_channels},
         models={
             "recognition": {"name": checkpoint.name, "source": checkpoint.source, "sha256": checkpoint.sha256,
-                            "library": f"openai-whisper {_version('openai-whisper')}"},
-            "diarisation": {"name": "pyannote segmentation-3.0 + CAM++" if not diar_settings.pipeline_dir else "pyannote pipeline",
-                            "library": f"pyannote.audio {_version('pyannote.audio')}"},
+                            "library": f"openai-whisper {package_version('openai-whisper')}"},
+            "diarisation": {"name": "segmentation-3.0 with a CAM++ speaker embedding" if not diar_settings.pipeline_dir
+                            else "an official pyannote pipeline",
+                            "library": f"pyannote.audio {package_version('pyannote.audio')}"},
             "transcribe": __version__,
         },
         settings={"recognition": rec_settings.key() | {"initial_prompt": bool(rec_settings.initial_prompt)},
@@ -247,14 +259,53 @@ def _cached_diarisation(cache: StageCache, sha256: str, key: dict) -> Diarisatio
     return Diarisation.from_dict(data) if data is not None else None
 
 
-def _recognise(engines: Engines, audio: Audio, windows, settings: RecognitionSettings) -> list[Segment]:
+class _Progress:
+    """Turns fractions of a stage into seconds of audio for the progress callback.
+
+    The diarisation stage is counted as the first half of a recording's audio, recognition as the
+    second; `reporter(stage, share)` gives a callback for fractions of one stage.
+    """
+
+    def __init__(self, callback: Callable[[str, float], None], duration: float):
+        self.callback, self.duration = callback, duration
+        self.reported = 0.0  # fraction of the whole recording reported so far
+        self.base = 0.0
+
+    def reporter(self, stage: str, share: float) -> Callable[[float], None]:
+        base = self.base
+
+        def report(fraction: float) -> None:
+            target = base + share * min(max(fraction, 0.0), 1.0)
+            if target > self.reported or fraction == 0.0:
+                self.callback(stage, (target - self.reported) * self.duration)
+                self.reported = max(self.reported, target)
+
+        return report
+
+    def finish(self, stage: str, upto: float) -> None:
+        """The stage is done: report up to `upto` of the recording, and start the next stage there."""
+        self.callback(stage, max(upto - self.reported, 0.0) * self.duration)
+        self.reported = self.base = max(self.reported, upto)
+
+
+def _recognise(engines: Engines, audio: Audio, windows, settings: RecognitionSettings,
+               progress: Callable[[float], None]) -> list[Segment]:
     """Recognise, halving the batch on GPU out-of-memory and finally falling back to the CPU."""
     import torch
 
+    total = sum(b - a for a, b in windows) or 1.0
+    done = 0.0
+
+    def on_batch(seconds: float) -> None:
+        nonlocal done
+        done += seconds
+        progress(done / total)
+
     recogniser = engines.recogniser
     while True:
+        done = 0.0
         try:
-            return recogniser(audio.samples, windows, settings)
+            return recogniser(audio.samples, windows, settings, on_batch)
         except torch.cuda.OutOfMemoryError:
             torch.cuda.empty_cache()
             if recogniser.device == "cuda" and recogniser.batch_size > 1:
@@ -268,7 +319,7 @@ def _recognise(engines: Engines, audio: Audio, windows, settings: RecognitionSet
             raise
 
 
-def _version(package: str) -> str:
+def package_version(package: str) -> str:
     from importlib.metadata import PackageNotFoundError, version
 
     try:

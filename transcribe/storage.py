@@ -37,9 +37,8 @@ def atomic_write(path: str | os.PathLike, content: Content, *, binary: bool = Fa
     binary = binary or isinstance(content, bytes)
     tmp = path.with_name(f"{TEMP_PREFIX}{path.name}.{os.getpid()}")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_EXCL, mode)
-    except FileExistsError:
-        os.unlink(tmp)  # left by a killed earlier run of this same process id
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)  # left by a killed earlier run that had this same process id
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_EXCL, mode)
     except OSError as error:
         raise _write_error(path, error) from error

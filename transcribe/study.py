@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +26,7 @@ ROLES = ("participant", "interviewer", "other")
 class Interview:
     audio: Path
     codes: list[str]
-    speakers: int | None = 2
+    speakers: int | None = None  # None: the command line's --speakers (default 2) applies
     min_speakers: int | None = None
     max_speakers: int | None = None
     roles: list[str] | None = None  # labels in order of first speech (override)
@@ -93,6 +94,9 @@ def load_study(path: str | Path) -> Study:
         raise TranscribeError(f"The study file {path} does not exist. Create one with `transcribe init`.") from None
     except (OSError, UnicodeDecodeError) as error:
         raise TranscribeError(f"The study file {path.name} cannot be read ({error}).") from None
+    # Names typed on a Mac or pasted from file names may be decomposed ("e" + combining accent);
+    # recognised text is composed. Normalising here makes them compare equal everywhere.
+    text = unicodedata.normalize("NFC", text)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
@@ -147,17 +151,19 @@ def load_study(path: str | Path) -> Study:
                 code_line = lines.of("codes", code, occurrence=1) or lines.of("code", code, occurrence=1)
                 raise _error(path, code_line, f"duplicate participant code '{code}' (also used in interview {codes_seen[code] + 1})")
             codes_seen[code] = index
-        speakers = entry.get("speakers", 2)
         for key in ("speakers", "min_speakers", "max_speakers"):
             value = entry.get(key)
             if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 1 or value > 20):
                 raise _error(path, lines.of(key, value), f"{key} must be a whole number from 1 to 20")
         roles = entry.get("roles")
-        if roles is not None and (not isinstance(roles, list) or not all(isinstance(r, str) for r in roles)):
-            raise _error(path, lines.of("roles"), "roles must be a list of labels in order of first speech, e.g. [\"I\", \"p1\"]")
-        if "min_speakers" in entry or "max_speakers" in entry:
-            speakers = entry.get("speakers")
-        study.interviews.append(Interview(audio, list(codes), speakers, entry.get("min_speakers"), entry.get("max_speakers"), roles))
+        allowed = {study.interviewer_label, *codes}
+        if roles is not None and (not isinstance(roles, list)
+                                  or not all(isinstance(r, str) and (r in allowed or re.fullmatch(r"S\d+", r)) for r in roles)):
+            raise _error(path, lines.of("roles"), "roles must list labels in order of first speech, each the interviewer "
+                         f"label, one of this interview's codes or S2, S3… (e.g. [\"{study.interviewer_label}\", \"{codes[0]}\"]); "
+                         "never a name")
+        study.interviews.append(Interview(audio, list(codes), entry.get("speakers"), entry.get("min_speakers"),
+                                          entry.get("max_speakers"), roles))
 
     for index, entry in enumerate(data.get("people", [])):
         name = entry.get("name")
@@ -170,10 +176,17 @@ def load_study(path: str | Path) -> Study:
         role = entry.get("role", "participant" if code else "other")
         if role not in ROLES:
             raise _error(path, lines.of("role", role), f"role '{role}' must be one of {', '.join(ROLES)}")
+        if role == "participant" and code is None:
+            raise _error(path, lines.of("role", role) or lines.of("name", name),
+                         f"person {name} is a participant but has no code; add code = \"p…\" (their interview's code)")
         if code is not None and code not in codes_seen:
             raise _error(path, lines.of("code", code), f"person {name} has code '{code}', which no interview uses")
-        person_id = code if role == "participant" and code else (study.interviewer_label if role == "interviewer" else _slug(name))
+        person_id = code if role == "participant" else (study.interviewer_label if role == "interviewer" else _slug(name))
         study.people.append(Person(person_id, tuple(dict.fromkeys([name, *aliases])), role))
+    names = {n.casefold() for p in study.people for full in p.names for n in [full, *full.split()]}
+    if study.interviewer_label.casefold() in names:
+        raise _error(path, lines.of("interviewer_label"), f"interviewer_label '{study.interviewer_label}' is also a "
+                     "name on the study's roster; use a label such as \"I\" or \"Int\"")
     return study
 
 
@@ -274,7 +287,7 @@ def template(folder: Path) -> str:
     for number, audio in enumerate(files, start=1):
         relative = audio.relative_to(folder).as_posix()
         parts.append(
-            f"\n[[interviews]]\naudio = \"{relative}\"\ncodes = [\"p{number}\"]\nspeakers = 2\n"
+            f"\n[[interviews]]\naudio = \"{relative}\"\ncodes = [\"p{number}\"]\n# speakers = 2          # default: --speakers (2)\n"
             "# roles = [\"I\", \"p{number}\"]   # labels in order of first speech, if automatic roles go wrong\n".replace(
                 "{number}", str(number))
         )

@@ -27,7 +27,8 @@ class Found:
 
     @property
     def id(self) -> str:
-        return f"{self.turn}:{self.detection.start}"
+        # Letters keep spreadsheets from reading "3:14" as a time and rewriting it.
+        return f"t{self.turn}c{self.detection.start}"
 
     def to_dict(self) -> dict:
         return {"turn": self.turn, **asdict(self.detection)}
@@ -90,7 +91,7 @@ def anonymise(transcript: Transcript, found: list[Found], decisions: dict[str, s
     `decisions` maps a detection id to "accept" (or empty: the proposed placeholder), "reject"
     (keep the text) or a replacement of the researcher's own. Placeholders are looked up in the
     order the detections appear, so new entities are numbered in order of first appearance;
-    rejected detections never take a number.
+    rejected detections and those given the researcher's own wording never take a number.
     """
     result = copy.deepcopy(transcript)
     ordered = sorted(found, key=lambda f: (f.turn, f.detection.start))
@@ -101,12 +102,11 @@ def anonymise(transcript: Transcript, found: list[Found], decisions: dict[str, s
         decision = decisions.get(item.id, "").strip()
         if decision.lower() == REJECT:
             rejected += 1
-            continue
-        proposals[item.id] = key.replacement(item.detection, transcript.code)
-        if decision and decision.lower() != ACCEPT:
+        elif decision and decision.lower() != ACCEPT:
             replacements[item.id], custom = decision, custom + 1
+            proposals[item.id] = key.existing(item.detection) or ""
         else:
-            replacements[item.id] = proposals[item.id]
+            proposals[item.id] = replacements[item.id] = key.replacement(item.detection, transcript.code)
     counts: dict[str, int] = {}
     for item in reversed(ordered):  # from the end, so earlier offsets stay valid
         if item.id in replacements:

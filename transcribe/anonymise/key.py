@@ -55,7 +55,12 @@ class StudyKey:
         self.interviewer_label = interviewer_label
         self.entries: list[KeyEntry] = []
         self._by_original: dict[tuple[str, str], str] = {}
+        fixed = {normalise(name): self.person_replacement(person) for person in people
+                 if person.role in ("participant", "interviewer") for name in person.names}
         for entry in entries or []:
+            # A participant re-coded in the study file since the key was written takes the new code.
+            if entry.category == "person" and entry.original in fixed:
+                entry = KeyEntry(fixed[entry.original], entry.category, entry.original, entry.first_seen)
             self._add(entry)
         for person in people:
             if person.role in ("participant", "interviewer"):  # fixed placeholders: list them up front
@@ -86,20 +91,27 @@ class StudyKey:
         existing = [self._by_original.get(("person", normalise(name))) for name in person.names]
         return next((r for r in existing if r), None) or self._next("person")
 
+    def _original(self, detection: Detection) -> str:
+        return normalise(detection.entity or detection.text, detection.category) or detection.text.strip().lower()
+
+    def existing(self, detection: Detection) -> str | None:
+        """The placeholder the key already has for this detection's entity, without adding one."""
+        if detection.entity and detection.entity in self.people:
+            person = self.people[detection.entity]
+            return self.person_replacement(person) if person.role != "other" else next(
+                (r for n in person.names if (r := self._by_original.get(("person", normalise(n))))), None)
+        original = self._original(detection)
+        found = self._by_original.get((detection.category, original))
+        return found or (self._variant_of(original) if detection.category == "person" else None)
+
     def replacement(self, detection: Detection, interview: str) -> str:
         """The placeholder for a detection, creating a new numbered one for a new entity."""
-        category = detection.category
         if detection.entity and detection.entity in self.people:
             return self._add_person(self.people[detection.entity], interview)
-        original = normalise(detection.entity or detection.text, category)
-        if not original:
-            original = detection.text.strip().lower()
-        found = self._by_original.get((category, original))
-        if found is None and category == "person":
-            found = self._variant_of(original)
-        replacement = found or self._next(category)
-        if (category, original) not in self._by_original:
-            self._add(KeyEntry(replacement, category, original, interview))
+        replacement = self.existing(detection) or self._next(detection.category)
+        original = self._original(detection)
+        if (detection.category, original) not in self._by_original:
+            self._add(KeyEntry(replacement, detection.category, original, interview))
         return replacement
 
     def _variant_of(self, original: str) -> str | None:

@@ -4,8 +4,8 @@ One study-wide file in the private folder. Each row shows where a detection is (
 of the identifiable text, time), what was found, by which source and with what score, the proposed
 placeholder, and a ``decision`` column the researcher edits: empty or ``accept`` keeps the
 proposal, ``reject`` keeps the original text, anything else is used as the replacement. Decisions
-survive re-runs. Rows that deserve a look first (low scores, fuzzy or gazetteer matches) come first
-and say so in the ``priority`` column.
+survive re-runs (a decision whose detection is gone stays, marked stale). Rows that deserve a look
+first (low scores, fuzzy or gazetteer matches) come first and say so in the ``priority`` column.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from .apply import Found, word_at
 COLUMNS = ["priority", "interview", "line", "time", "category", "source", "score", "text", "context",
            "proposed", "decision", "id"]
 CHECK_FIRST = "check first"
+STALE = "stale: no longer detected"
 CHECK_SCORE = 0.6
 CONTEXT = 40
 
@@ -82,10 +83,20 @@ def _read(path: Path) -> list[dict]:
 
 
 def update(path: Path, code: str, rows: list[dict]) -> None:
-    """Replace the rows of one interview in the study-wide review file, keeping the others."""
-    kept = [r for r in _read(path) if r.get("interview") != code]
+    """Replace the rows of one interview in the study-wide review file, keeping the others.
+
+    A decided row whose detection is gone (recognised again, say) is kept, marked stale, so the
+    researcher's decision is never silently lost.
+    """
+    current = {(r["id"], r["text"]) for r in rows}
+    kept = []
+    for row in _read(path):
+        if row.get("interview") != code:
+            kept.append(row)
+        elif row.get("decision", "").strip() and (row.get("id"), row.get("text")) not in current:
+            kept.append(row | {"priority": STALE})
     all_rows = kept + rows
-    all_rows.sort(key=lambda r: (r["priority"] != CHECK_FIRST, _code_order(r["interview"]), int(r["line"] or 0)))
+    all_rows.sort(key=lambda r: (r.get("priority") != CHECK_FIRST, code_order(r.get("interview", "")), _number(r.get("line"))))
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, COLUMNS, lineterminator="\n", extrasaction="ignore")
     writer.writeheader()
@@ -93,7 +104,15 @@ def update(path: Path, code: str, rows: list[dict]) -> None:
     atomic_write(path, buffer.getvalue(), mode=PRIVATE_FILE_MODE)
 
 
-def _code_order(code: str) -> tuple:
+def _number(text: str | None) -> int:
+    """A line number from the file, which the researcher may have edited into anything."""
+    try:
+        return int(text or 0)
+    except ValueError:
+        return 0
+
+
+def code_order(code: str) -> tuple:
     """p2 before p10."""
     digits = "".join(ch for ch in code if ch.isdigit())
     return (code.rstrip("0123456789"), int(digits) if digits else 0, code)

