@@ -24,6 +24,9 @@ def replace_then_die(source, target, *args, **kwargs):
 
 
 os.replace = replace_then_die
+# Ctrl-C in a terminal raises KeyboardInterrupt; a shell that starts this in the background
+# without job control would have SIGINT ignored, and the Ctrl-C test would never interrupt.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 sys.argv = ["transcribe", *sys.argv[2:]]
 
 from transcribe.cli import main  # noqa: E402
