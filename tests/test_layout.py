@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import copy
+import re
 
 import pytest
 
-from transcribe.layout import layout
+from transcribe.anonymise.apply import Found, anonymise, layout_shape
+from transcribe.anonymise.detect import Detection
+from transcribe.anonymise.key import StudyKey
+from transcribe.layout import Page, layout
+from transcribe.reliability import mark
 from transcribe.transcript import Transcript, Turn, Word
 
 
@@ -82,3 +87,72 @@ def test_line_of_a_word():
 def test_too_narrow():
     with pytest.raises(ValueError, match="too small"):
         layout([transcript(("I", "Hello."))], width=20)
+
+
+# --- nothing re-identifying in the layout (issue 11 item 5) ---------------------------------------
+
+NAMES = "I asked Sarah Jones about it and she said that Tom had already spoken to the people at Riverside about the plan for the new building"
+
+
+def _found(t: Transcript, *names: str) -> list[Found]:
+    text = t.turns[0].text
+    return [Found(0, Detection(m.start(), m.end(), n, "person", "ner", 0.85, None))
+            for n in names for m in re.finditer(re.escape(n), text)]
+
+
+def _shared_and_private(t: Transcript, found: list[Found], decisions: dict[str, str], width: int = 50) -> list[Page]:
+    anonymised, _ = anonymise(t, found, decisions, StudyKey([]))
+    return layout([mark(t), mark(anonymised)], width, shape=mark(layout_shape(t, found)))
+
+
+def test_review_decisions_never_move_words_to_other_lines():
+    t = transcript(("p1", NAMES * 2))
+    found = _found(t, "Sarah Jones", "Tom", "Riverside")
+    variants = [{}, {f.id: "reject" for f in found}, {found[0].id: "[a friend of the family from church]"},
+                {found[1].id: "[T]", found[2].id: "reject"}]
+    layouts = [[line.words for line in page.lines] for d in variants for page in _shared_and_private(t, found, d)]
+    assert all(words == layouts[0] for words in layouts)
+
+
+def test_where_a_line_ends_does_not_depend_on_the_hidden_name():
+    shared = []
+    for name in ("Al", "Bartholomew-Fitzwilliam"):
+        t = transcript(("p1", NAMES.replace("Tom", name) * 2))
+        pages = _shared_and_private(t, _found(t, "Sarah Jones", name, "Riverside"), {})
+        shared.append([pages[1].render_line(line) for line in pages[1].lines])
+    assert shared[0] == shared[1]
+    assert any(line.endswith("[Name 2]") for line in shared[0]) or len(shared[0]) > 1
+
+
+def test_only_a_new_detection_reflows_and_only_its_own_turn():
+    t = transcript(("I", NAMES), ("p1", NAMES), ("I", NAMES))
+    found = [Found(turn, d.detection) for turn in range(3) for d in _found(t, "Sarah Jones")]
+    before = _shared_and_private(t, found, {})[1]
+    text = t.turns[1].text
+    missed = Found(1, Detection(text.index("Riverside"), text.index("Riverside") + 9, "Riverside", "place", "manual", 1.0, None))
+    after = _shared_and_private(t, found + [missed], {})[1]
+    assert [line.words for line in before.lines if line.turn == 0] == [line.words for line in after.lines if line.turn == 0]
+    shift = len([line for line in after.lines if line.turn <= 1]) - len([line for line in before.lines if line.turn <= 1])
+    assert [(line.number, line.words) for line in before.lines if line.turn == 2] == [
+        (line.number - shift, line.words) for line in after.lines if line.turn == 2]
+
+
+def test_the_identifiable_text_follows_the_shared_breaks_and_may_run_past_the_width():
+    t = transcript(("p1", NAMES.replace("Tom", "Bartholomew-Fitzwilliam-Montgomery") * 2))
+    found = _found(t, "Sarah Jones", "Bartholomew-Fitzwilliam-Montgomery", "Riverside")
+    private, shared = _shared_and_private(t, found, {}, width=60)
+    assert [line.words for line in private.lines] == [line.words for line in shared.lines]
+    assert all(len(shared.render_line(line)) <= 60 for line in shared.lines)
+    assert any(len(private.render_line(line)) > 60 for line in private.lines)
+
+
+def test_no_line_starts_with_a_word_that_belongs_to_the_one_before():
+    t = transcript(("p1", "one two three four five six seven eight nine ten eleven twelve thirteen"))
+    words = t.turns[0].words
+    for i in range(1, len(words)):
+        words[i].text = "," if i % 3 == 0 else words[i].text  # punctuation recognised as words of its own
+    words[7].text = " ."
+    for width in range(40, 60):
+        (page,) = layout([t], width)
+        assert not any(line.text.startswith((",", ".")) for line in page.lines)
+        assert " ".join(line.text for line in page.lines).replace(" ,", ",").replace(" .", ".") == t.turns[0].text.replace(" .", ".")

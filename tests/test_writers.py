@@ -260,3 +260,60 @@ def test_cues_stay_valid_with_awkward_word_timings():
         previous_end = cue.end
     parsed = list(srt.parse(render("srt", Document(transcript, layout([transcript])[0]))))
     assert [c.content for c in parsed] == ["I: Well yes.", "p1: No wait", "I: Sooo"]
+
+
+# --- nothing re-identifying in the shareable data (issue 11 item 5) -------------------------------
+
+def _anonymised_pair(text: str, *names: str, low_confidence: str = "") -> tuple[Transcript, Transcript]:
+    from transcribe.anonymise.apply import Found, anonymise
+    from transcribe.anonymise.detect import Detection
+    from transcribe.anonymise.key import StudyKey
+    from transcribe.reliability import UNCERTAIN
+
+    t = Transcript(code="p1", duration=20.0, turns=[_turn("p1", 0.5, text)], anonymisation={},
+                   audio={"sha256": "ab" * 32, "format": "flac", "sample_rate": 16000, "channels": 1})
+    for word in t.turns[0].words:
+        if low_confidence and word.text.strip().startswith(low_confidence):
+            word.probability, word.flag = 0.1, UNCERTAIN
+    found = [Found(0, Detection(text.index(n), text.index(n) + len(n), n, "person", "ner", 0.85, None)) for n in names]
+    anonymised, _ = anonymise(t, found, {}, StudyKey([]))
+    return t, anonymised
+
+
+def test_a_placeholder_is_one_word_with_nothing_of_the_hidden_words():
+    import json
+
+    from transcribe.reliability import mark
+
+    original, anonymised = _anonymised_pair("Then Sarah Jones's brother Tom, who was late, came in.", "Sarah Jones",
+                                            "Tom", low_confidence="Jones")
+    hidden = [w for w in original.turns[0].words if w.text.strip().startswith(("Sarah", "Jones", "Tom"))]
+    marked = mark(anonymised)
+    data = json.loads(render("json", Document(marked, layout([marked])[0])))
+    words = data["turns"][0]["words"]
+    assert [w["text"] for w in words] == [" Then", " [Name 1]'s", " brother", " [Name 2],", " who", " was", " late,",
+                                          " came", " in."]
+    for word, first in zip((words[1], words[3]), (hidden[0], hidden[2])):
+        assert word["start"] == first.start and word["end"] == word["start"]  # no duration
+        assert word["probability"] is None and word["flag"] is None  # no confidence
+    assert "(?)" not in data["turns"][0]["text"]
+    assert "(?)" in mark(original).turns[0].text  # the private text keeps its mark
+
+
+def test_the_shareable_json_carries_no_hash_of_the_recording(pair):
+    _, anonymised = _anonymised_pair("I met Sarah there.", "Sarah")
+    output = render("json", Document(anonymised, layout([anonymised])[0]))
+    assert "ab" * 32 not in output and "sha256" not in output
+    assert anonymised.audio == {"format": "flac", "sample_rate": 16000, "channels": 1}
+
+
+def test_no_subtitle_line_or_cue_starts_with_punctuation():
+    turn = _turn("p1", 0.0, "well I was there and then we went to the market and bought some bread and milk "
+                            "and then we went home again after that because it was late")
+    for i in range(2, len(turn.words), 4):
+        turn.words[i].text = "," if i % 8 else " ."  # punctuation recognised as a word of its own
+    transcript = Transcript(code="p1", duration=30.0, turns=[turn])
+    parsed = srt.parse(render("srt", Document(transcript, layout([transcript])[0])))
+    lines = [line.removeprefix("p1: ") for cue in parsed for line in cue.content.splitlines()]
+    assert len(lines) > 3 and not any(line.startswith((",", ".")) for line in lines)
+    assert " ".join(lines).split() == " ".join(w.text.strip() for w in turn.words).replace(" ,", ",").replace(" .", ".").split()

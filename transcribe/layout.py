@@ -1,12 +1,21 @@
 """Lay a transcript out on fixed-width, continuously numbered lines.
 
-Several versions of one transcript (identifiable and anonymised) are laid out together: every word
-position takes the width of its longest version, so all versions break at the same places and a
-line cited in the shareable text ("p3, line 214") is the same line in the private one.
+Several versions of one transcript (identifiable and anonymised) are laid out together on the
+same lines, so a line cited in the shareable text ("p3, line 214") is the same line in the private
+one. Where the breaks fall must not depend on what was hidden, nor on the researcher's review
+decisions: with a `shape` (the transcript with every detected identifier replaced by a slot of
+`SLOT_WIDTH` characters, see `anonymise.apply.layout_shape`), the breaks come from the shape alone.
+Accepting, rejecting or rewording a detection then moves no word to another line, and a line that
+ends at a placeholder ends there whatever the length of the name. A text longer than its slot (a
+long name in the identifiable version, a long wording of the researcher's own) runs past the line
+width instead. Only a new detection (a missed identifier marked) re-flows its turn.
+
+A word that does not start with a space (a comma, "'s") is never put at the start of a line.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from .transcript import Transcript, format_timestamp
@@ -14,6 +23,9 @@ from .transcript import Transcript, format_timestamp
 MIN_WIDTH = 40
 GUTTER_GAP = 2
 LABEL_GAP = 2
+# Wide enough for every placeholder up to "[Organisation 99]" and a punctuation mark after it.
+SLOT_WIDTH = 18
+_PUNCTUATION = re.compile(r"^\s*[,.;:!?…]+$")
 
 
 @dataclass
@@ -46,19 +58,23 @@ class Page:
         return f"{line.number:>{self.gutter}}{' ' * GUTTER_GAP}{label:<{self.label_width}}{line.text}".rstrip()
 
 
-def layout(versions: list[Transcript], width: int = 80, timestamps: bool = False) -> list[Page]:
-    """Lay out one or more versions of a transcript on identical numbered lines."""
+def layout(versions: list[Transcript], width: int = 80, timestamps: bool = False,
+           shape: Transcript | None = None) -> list[Page]:
+    """Lay out one or more versions of a transcript on identical numbered lines.
+
+    Without a `shape`, every word position takes the width of its longest version.
+    """
     if width < MIN_WIDTH:
         raise ValueError(f"line width {width} is too small; use at least {MIN_WIDTH}")
     first = versions[0]
     if any(len(v.turns) != len(first.turns) or any(len(a.words) != len(b.words) for a, b in zip(v.turns, first.turns))
-           for v in versions[1:]):
+           for v in versions[1:] + ([shape] if shape is not None else [])):
         raise ValueError("the versions of a transcript must have the same turns and words")
     labels = [t.speaker for v in versions for t in v.turns]
     label_width = max((len(label) + 1 for label in labels), default=2) + LABEL_GAP
     gutter = 4
     while True:
-        pages = _wrap(versions, width - gutter - GUTTER_GAP - label_width, timestamps)
+        pages = _wrap(versions, shape, width - gutter - GUTTER_GAP - label_width, timestamps)
         if len(str(len(pages[0]))) <= gutter:
             break
         gutter = len(str(len(pages[0])))
@@ -73,12 +89,12 @@ def _tokens(version: Transcript, index: int, timestamps: bool) -> list[str]:
     return tokens
 
 
-def _wrap(versions: list[Transcript], available: int, timestamps: bool) -> list[list[Line]]:
+def _wrap(versions: list[Transcript], shape: Transcript | None, available: int, timestamps: bool) -> list[list[Line]]:
     pages: list[list[Line]] = [[] for _ in versions]
     number = 0
     for t in range(len(versions[0].turns)):
         texts = [_tokens(v, t, timestamps) for v in versions]
-        breaks = _break_positions(texts, available)
+        breaks = _break_positions([_tokens(shape, t, timestamps)] if shape is not None else texts, available)
         shift = 1 if timestamps else 0  # the timestamp token is not a word
         for line_index, (a, b) in enumerate(zip(breaks, breaks[1:])):
             number += 1
@@ -90,17 +106,31 @@ def _wrap(versions: list[Transcript], available: int, timestamps: bool) -> list[
     return pages
 
 
+def glued(text: str) -> bool:
+    """Whether a word's text belongs to the word before it: no leading space, or punctuation only."""
+    return bool(text) and (not text[:1].isspace() or bool(_PUNCTUATION.match(text)))
+
+
+def _can_start_line(tokens: list[str]) -> bool:
+    """A line may start before a token only if it is a word of its own in every version."""
+    present = [token for token in tokens if token]
+    return bool(present) and not any(glued(token) for token in present)
+
+
 def _break_positions(texts: list[list[str]], available: int) -> list[int]:
     """Token indices where lines start (plus the end), fitting every version into `available`."""
     count = len(texts[0])
     breaks = [0]
     used = 0
     for i in range(count):
-        at_start = used == 0
-        need = max(len(tokens[i].lstrip() if at_start else tokens[i]) for tokens in texts)
-        if not at_start and used + need > available:
+        tokens = [version[i] for version in texts]
+        if used == 0:
+            used = max(len(token.lstrip()) for token in tokens)
+            continue
+        need = max(len(token) for token in tokens)
+        if used + need > available and _can_start_line(tokens):
             breaks.append(i)
-            used = max(len(tokens[i].lstrip()) for tokens in texts)
+            used = max(len(token.lstrip()) for token in tokens)
         else:
             used += need
     breaks.append(count)

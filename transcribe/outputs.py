@@ -7,7 +7,6 @@ Anonymisation fails closed: if it cannot run for an interview, no shareable file
 
 from __future__ import annotations
 
-import copy
 import json
 import logging
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from pathlib import Path
 
 from . import __version__
 from .anonymise import review
-from .anonymise.apply import Found, anonymise, find_identifiers
+from .anonymise.apply import Found, anonymise, find_identifiers, layout_shape
 from .anonymise.key import StudyKey
 from .errors import StorageError, TranscribeError
 from .layout import layout
@@ -136,10 +135,9 @@ class Outputs:
             key_path = self.private / "key.csv"
             key = StudyKey.load(key_path, self.study.people, self.study.interviewer_label)
             anonymised, proposals = anonymise(transcript, found, decisions, key)
-            # Every proposal accepted, on a throwaway copy of the key: laid out beside the real
-            # versions (never written), it keeps line breaks, and so line numbers, the same
-            # whether the researcher accepts or rejects a detection.
-            proposed, _ = anonymise(transcript, found, {}, copy.deepcopy(key))
+            # Every detection a slot of one width: laid out beside the real versions (never
+            # written), it keeps line numbers the same whatever the decisions and the hidden text.
+            shape = layout_shape(transcript, found)
         except StorageError:
             raise
         except Exception as error:
@@ -150,7 +148,7 @@ class Outputs:
             self.render(mark(transcript), None)  # the private text is still wanted
             return
         self.reporter.stage(transcript.code, "writing", 0)
-        pages = self.render(mark(transcript), mark(anonymised), mark(proposed))
+        pages = self.render(mark(transcript), mark(anonymised), mark(shape))
         key.save(key_path)
         review.update(review_path, transcript.code, review.rows_for(transcript, pages[0], found, proposals, decisions))
         counts = self.anonymisation_counts()
@@ -171,7 +169,7 @@ class Outputs:
 
     def render(self, identifiable: Transcript, anonymised: Transcript | None, *layout_only: Transcript):
         versions = [identifiable] + ([anonymised] if anonymised is not None else [])
-        pages = layout(versions + list(layout_only), self.output.width, self.output.timestamps)
+        pages = layout(versions, self.output.width, self.output.timestamps, shape=layout_only[0] if layout_only else None)
         for fmt in self.output.formats:
             writer = get_writer(fmt)
             ext = writer.extension

@@ -1,9 +1,11 @@
 """Find identifiers in a transcript and replace them, keeping one text per word.
 
 Detection runs per turn on the identifiable text. Replacing keeps the transcript's shape: the
-first word of a detected span takes the placeholder (with any text before the span), the words
-inside the span become empty, and the last keeps what follows the span (``Sarah's`` becomes
-``[p1]'s``). The same shape is what lets the shareable and private texts share line numbers.
+first word of a detected span takes the placeholder, with any text before and after the span in
+the words it touches (``Sarah Jones's`` becomes ``[p1]'s``), and the other words become empty.
+The placeholder is one word with nothing of the hidden words but its start time: no duration, no
+confidence, no flag. The same shape is what lets the shareable and private texts share line
+numbers; `layout_shape` gives the layout a slot of one fixed width for every detection.
 """
 
 from __future__ import annotations
@@ -11,11 +13,15 @@ from __future__ import annotations
 import copy
 from dataclasses import asdict, dataclass
 
+from ..layout import SLOT_WIDTH
+from ..reliability import INAUDIBLE
 from ..transcript import Transcript, Turn
 from .detect import Detection, Detector
 from .key import StudyKey
 
 ACCEPT, REJECT = "accept", "reject"
+# Keys of `Transcript.audio` that identify the recording itself: never in a shareable file.
+RECORDING_HASHES = ("sha256", "md5", "sha1", "hash", "fingerprint")
 
 
 @dataclass(frozen=True)
@@ -64,7 +70,12 @@ def word_at(turn: Turn, offset: int) -> int:
 
 
 def replace_span(turn: Turn, start: int, end: int, replacement: str) -> None:
-    """Replace characters [start, end) of the turn's text, editing only the words they touch."""
+    """Replace characters [start, end) of the turn's text, editing only the words they touch.
+
+    The touched words become one: the first holds the replacement with whatever the touched words
+    had before and after the span, keeps its start time and loses its duration, confidence and
+    low-confidence flag; the others become empty and unflagged.
+    """
     spans = word_offsets(turn)
     touched = [i for i, (a, b) in enumerate(spans) if a < end and b > start]
     if not touched:
@@ -77,11 +88,27 @@ def replace_span(turn: Turn, start: int, end: int, replacement: str) -> None:
     before = visible_first[: max(0, start - a_first)]
     last_text = turn.words[last].text.lstrip()
     after = last_text[max(0, end - spans[last][0]) :]
-    turn.words[first].text = lead + before + replacement + (after if first == last else "")
+    placeholder = turn.words[first]
+    placeholder.text = lead + before + replacement + after
+    placeholder.end = placeholder.start
+    placeholder.probability = None
+    placeholder.overlap = any(turn.words[i].overlap for i in touched)
+    if placeholder.flag != INAUDIBLE:
+        placeholder.flag = None
     for i in touched[1:]:
-        turn.words[i].text = ""
-    if last != first:
-        turn.words[last].text = after
+        turn.words[i].text, turn.words[i].flag, turn.words[i].overlap = "", None, False
+
+
+def layout_shape(transcript: Transcript, found: list[Found]) -> Transcript:
+    """The transcript with every detected span, whatever its decision, a slot of `SLOT_WIDTH`.
+
+    Laid out beside the real versions (never written), it fixes the line breaks: they depend on
+    what was detected, never on the hidden text, its placeholder or the researcher's decision.
+    """
+    shape = copy.deepcopy(transcript)
+    for item in sorted(found, key=lambda f: (f.turn, f.detection.start), reverse=True):
+        replace_span(shape.turns[item.turn], item.detection.start, item.detection.end, "#" * SLOT_WIDTH)
+    return shape
 
 
 def anonymise(transcript: Transcript, found: list[Found], decisions: dict[str, str],
@@ -112,5 +139,6 @@ def anonymise(transcript: Transcript, found: list[Found], decisions: dict[str, s
         if item.id in replacements:
             replace_span(result.turns[item.turn], item.detection.start, item.detection.end, replacements[item.id])
             counts[item.detection.category] = counts.get(item.detection.category, 0) + 1
+    result.audio = {k: v for k, v in result.audio.items() if k not in RECORDING_HASHES}
     result.anonymisation = {"replacements": dict(sorted(counts.items())), "rejected": rejected, "custom": custom}
     return result, proposals

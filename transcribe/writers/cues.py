@@ -2,13 +2,16 @@
 
 A cue holds at most two lines of at most 42 characters (the speaker label counts on the first line)
 and at most 7 seconds of speech; a pause of two seconds, or a sentence ending on a cue's last line,
-also starts a new cue. Times come from the words and are kept in whole milliseconds so that, once
+also starts a new cue. A word that does not start with a space (a comma, "'s") stays on the line of
+the word before it, so no line or cue starts with stray punctuation. Times come from the words and are kept in whole milliseconds so that, once
 fixed up, every cue ends after it starts and no cue overlaps the one before.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from ..layout import glued
 
 from ..transcript import Transcript, Word
 
@@ -40,15 +43,27 @@ def cues(transcript: Transcript) -> list[Cue]:
     return fixed
 
 
-def _split(speaker: str, words: list[Word]) -> list[Cue]:
-    first_line = MAX_CHARS - len(f"{speaker}: ")
-    out: list[Cue] = []
-    closed = True
+def _tokens(words: list[Word]) -> list[tuple[str, int, int]]:
+    """(text, start ms, end ms) of each word to show, a glued word merged into the one before it."""
+    tokens: list[tuple[str, int, int]] = []
     for word in words:
         text = word.text.strip()
         if not text:
             continue
         start, end = round(word.start * 1000), round(word.end * 1000)
+        if tokens and glued(word.text):
+            before, first, last = tokens[-1]
+            tokens[-1] = (before + text, first, max(last, end))
+        else:
+            tokens.append((text, start, end))
+    return tokens
+
+
+def _split(speaker: str, words: list[Word]) -> list[Cue]:
+    first_line = MAX_CHARS - len(f"{speaker}: ")
+    out: list[Cue] = []
+    closed = True
+    for text, start, end in _tokens(words):
         cue = out[-1] if out else None
         limit = first_line if cue and len(cue.lines) == 1 else MAX_CHARS
         if closed or start - cue.end > PAUSE_MS or end - cue.start > MAX_MS:
