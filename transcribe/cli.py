@@ -26,61 +26,6 @@ class Console:
             click.echo(message, err=True)
 
 
-class ProgressReporter:
-    """A progress bar over the batch's audio minutes, labelled with the file and the stage."""
-
-    def __init__(self, console: Console, jobs_durations: dict[Path, float]):
-        self.console = console
-        self.durations = jobs_durations
-        self.bar = None
-        self.files = 0
-        self.current: Path | None = None
-        self.advanced = 0.0
-        self.prefix = ""
-
-    def begin(self, files: int) -> None:
-        self.files = files
-        total = sum(self.durations.values()) or 1.0
-        if not self.console.quiet and files:
-            self.bar = click.progressbar(length=int(total) + 1, file=sys.stderr, show_eta=True,
-                                         label=f"{files} recording(s), {total / 60:.1f} min of audio")
-            self.bar.__enter__()
-
-    def file(self, index: int, audio: Path, code: str) -> None:
-        self.current, self.advanced = audio, 0.0
-        self.prefix = f"[{index + 1}/{self.files}]"
-        if self.bar:
-            self.bar.label = self.prefix
-            self.bar.render_progress()
-
-    def stage(self, code: str, name: str, seconds: float) -> None:
-        if self.bar:
-            self.bar.label = f"{self.prefix} {code} {name}"
-            self._advance(seconds)
-
-    def _advance(self, seconds: float) -> None:
-        # The bar counts whole seconds; keep the fractions so that many small steps add up.
-        before = self.advanced
-        self.advanced += seconds
-        self.bar.update(int(self.advanced) - int(before))
-
-    def done(self, result) -> None:
-        if self.bar:
-            remaining = self.durations.get(self.current, 0.0) - self.advanced
-            if remaining > 0:
-                self._advance(remaining)
-
-    def end(self) -> None:
-        if self.bar:
-            self.bar.__exit__(None, None, None)
-            self.bar = None
-
-    def say(self, message: str) -> None:
-        if self.bar:
-            click.echo("", err=True)
-        self.console.say(message)
-
-
 def _setup_logging(verbose: bool, quiet: bool) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
@@ -114,14 +59,32 @@ def common_options(fn):
     return fn
 
 
+FORMAT_NAMES = ("txt", "json", "docx", "maxqda", "nvivo", "qualcoder", "atlasti", "srt", "vtt")
+OUT_HELP = "Shareable output folder; identifiable files and the key go to OUT.private beside it."
+FORMAT_HELP = ("Formats to write, comma-separated: " + ", ".join(FORMAT_NAMES) + ", or all. The list replaces "
+               "the default ({default}); start it with + to add to the default instead (+docx,nvivo). txt and "
+               "docx are numbered, with the same line numbers; json is the full data; maxqda, nvivo, "
+               "qualcoder and atlasti are for those programs' transcript import; srt and vtt are subtitles.")
+WIDTH_HELP = ("Characters per numbered line (txt, docx). Lines break at this width, so line numbers depend on "
+              "it: keep one width for a whole study.")
+TIMESTAMPS_HELP = ("Start each turn with [hh:mm:ss] in txt and docx. Lines break differently, so line numbers "
+                   "change; other formats always carry times.")
+
+
+def out_option(default: Path | None = Path("transcripts")):
+    """-o/--out, the same on every command that reads or writes the output folders."""
+    return click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=default,
+                        show_default=default is not None,
+                        help=OUT_HELP + ("" if default is not None else " [default: transcripts]"))
+
+
 def output_options(fn):
     for decorator in reversed((
-        click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("transcripts"),
-                     show_default=True, help="Shareable output folder; identifiable files go to OUT.private beside it."),
-        click.option("--format", "formats", default="txt,json", show_default=True,
-                     help="Output formats, comma-separated, or 'all'."),
-        click.option("--width", type=int, default=80, show_default=True, help="Line width of the numbered text."),
-        click.option("--timestamps", is_flag=True, help="Put [hh:mm:ss] at the start of each turn."),
+        out_option(),
+        click.option("--format", "formats", default="txt,json", show_default=True, metavar="NAMES",
+                     help=FORMAT_HELP.format(default="txt,json")),
+        click.option("--width", type=int, default=80, show_default=True, help=WIDTH_HELP),
+        click.option("--timestamps", is_flag=True, help=TIMESTAMPS_HELP),
     )):
         fn = decorator(fn)
     return fn
@@ -141,13 +104,50 @@ def cli():
     """
 
 
-def _formats(value: str) -> list[str]:
-    from .writers import parse_formats
+def _formats(value: str, default: list[str] | None = None) -> list[str]:
+    """--format NAMES: the list replaces `default`; "+NAMES" adds to it."""
+    from .writers import DEFAULT_FORMATS, parse_formats
 
+    base = list(default or DEFAULT_FORMATS)
+    adding = value.strip().startswith("+")
     try:
-        return parse_formats(value)
+        names = parse_formats(value.strip().lstrip("+"))
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--format") from None
+    return list(dict.fromkeys(base + names)) if adding else names
+
+
+def _check_speakers(speakers: int | None, min_speakers: int | None, max_speakers: int | None) -> None:
+    if speakers and (min_speakers or max_speakers):
+        raise click.UsageError("--speakers gives the exact number of speakers and --min-speakers/--max-speakers "
+                               "a range when it is unknown: give one or the other.")
+    if min_speakers and max_speakers and min_speakers > max_speakers:
+        raise click.BadParameter("--min-speakers is larger than --max-speakers.", param_hint="--min-speakers")
+
+
+def check_language(language: str | None, model: str = "auto") -> str | None:
+    """A language code Whisper knows (names such as 'french' are accepted), checked against the model.
+
+    Raises TranscribeError before any model loads.
+    """
+    if language is None:
+        return None
+    from whisper.tokenizer import LANGUAGES, TO_LANGUAGE_CODE
+
+    code = language.strip().lower()
+    code = TO_LANGUAGE_CODE.get(code, code)
+    if code not in LANGUAGES:
+        raise TranscribeError(f"'{language}' is not a language Whisper knows. Use a code such as en, fr, de or es "
+                              f"(all: {', '.join(sorted(LANGUAGES))}).")
+    if code != "en" and Path(str(model)).name.removesuffix(".pt").endswith(".en"):
+        raise TranscribeError(f"{model} is an English-only model and cannot transcribe {LANGUAGES[code]}; use a "
+                              "multilingual model (such as base) or --model auto.")
+    return code
+
+
+ENGLISH_ONLY = ("Anonymisation is English-only: names, places and organisations in {language} speech were looked "
+                "for with English models and the study's own lists, so more will be missed than in English. "
+                "Check every shareable transcript against review.csv before sharing it.")
 
 
 def _check_width(width: int) -> None:
@@ -163,9 +163,13 @@ def _check_width(width: int) -> None:
 @click.option("--study", "study_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Study file (default: study.toml beside the recordings, if any).")
 @click.option("--model", default="auto", show_default=True, help="Whisper model name or path to a .pt file; 'auto' picks the best one available.")
-@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True)
-@click.option("--language", default=None, help="Spoken language code (default: the study's, else en).")
-@click.option("--speakers", type=click.IntRange(1, 20), default=None, help="Number of speakers (default 2: an interview).")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
+              help="Where the models run: auto takes an NVIDIA GPU when torch sees one, else the CPU.")
+@click.option("--language", default=None,
+              help="Spoken language, a code such as en or fr (default: the study's, else en). English-only models "
+                   "(*.en) need en. Anonymisation is English-only whatever the language.")
+@click.option("--speakers", type=click.IntRange(1, 20), default=None,
+              help="Exact number of speakers (default 2: an interview). Not with --min/--max-speakers.")
 @click.option("--min-speakers", type=click.IntRange(1, 20), default=None, help="Fewest speakers, when the number is unknown.")
 @click.option("--max-speakers", type=click.IntRange(1, 20), default=None, help="Most speakers, when the number is unknown.")
 @click.option("--recognition", type=click.Choice(["windows", "sequential"]), default="windows", show_default=True,
@@ -191,9 +195,13 @@ def run(paths, out, formats, width, timestamps, study_path, model, device, langu
     from .diarise import DiarisationSettings
     from .pipeline import RunSettings
 
-    if min_speakers and max_speakers and min_speakers > max_speakers:
-        raise click.BadParameter("--min-speakers is larger than --max-speakers.", param_hint="--min-speakers")
+    _check_speakers(speakers, min_speakers, max_speakers)
     _check_width(width)
+    output_formats = _formats(formats)
+    try:
+        language = check_language(language, model)
+    except TranscribeError as error:
+        raise click.BadParameter(str(error), param_hint="--language") from None
     fixed = speakers if speakers else (None if (min_speakers or max_speakers) else 2)
     diarisation = DiarisationSettings(
         num_speakers=fixed, min_speakers=min_speakers, max_speakers=max_speakers,
@@ -203,7 +211,7 @@ def run(paths, out, formats, width, timestamps, study_path, model, device, langu
     settings = RunSettings(model=model, device=device, language=language, recognition_mode=recognition,
                            batch_size=batch_size, diarisation=diarisation, allow_partial=partial,
                            redo=frozenset(redo), cache_dir=model_dir)
-    output = OutputSettings(_formats(formats), width, timestamps, not no_anonymise)
+    output = OutputSettings(output_formats, width, timestamps, not no_anonymise)
     console = Console(quiet)
     try:
         _run_batch(list(paths), out, study_path, settings, output, console)
@@ -224,16 +232,20 @@ def _run_batch(paths: list[Path], out: Path, study_path: Path | None, settings, 
         study = open_study(paths, study_path)
         if study.path:
             console.say(f"Study file: {study.path.name}")
-        settings.language = settings.language or study.language or "en"
+        settings.language = check_language(settings.language or study.language or "en", settings.model)
         audio = discover(paths)
         if not audio:
             raise TranscribeError("No audio or video files found in the paths given.")
-        reporter = ProgressReporter(console, {p: probe_duration(p) for p in audio if p.is_file()})
+        from .asr import choose_device
+        from .progress import ProgressReporter
+
+        reporter = ProgressReporter({p: probe_duration(p) for p in audio if p.is_file()},
+                                    choose_device(settings.device), console.quiet)
         batch = Batch(out, settings, output, study, reporter)
         try:
             results = batch.run(audio)
         except Stopped as stop:
-            reporter.end()
+            reporter.stop()
             console.say(f"Error: {stop.reason}" if stop.reason else "Interrupted.")
             console.say("Finished before stopping:")
             for line in summary_lines(stop.finished) or ["  (none)"]:
@@ -243,14 +255,20 @@ def _run_batch(paths: list[Path], out: Path, study_path: Path | None, settings, 
         reporter.end()
     except TranscribeError as error:
         _fail(error)
+    withdrawn = [r for r in results if r.status == "withdrawn"]
+    results = [r for r in results if r.status != "withdrawn"]
     ok = [r for r in results if r.status in ("done", "not anonymised")]
     console.say(f"\nFinished {len(ok)} of {len(results)} recording(s):")
-    for line in summary_lines(results):
+    for line in summary_lines(results + withdrawn):
         console.say(line)
     if not output.anonymise:
         console.say(f"Not anonymised: transcripts are only in {batch.private} (not shareable).")
     elif ok:
         console.say(f"Shareable transcripts: {batch.out}/   Identifiable files and the key: {batch.private}/")
+    if output.anonymise and settings.language != "en":
+        from whisper.tokenizer import LANGUAGES
+
+        console.say(ENGLISH_ONLY.format(language=LANGUAGES[settings.language].title()))
     if any(r.low_confidence_roles for r in results):
         console.say("Some speaker roles were decided with low confidence: check them, or set roles in the study file.")
     sys.exit(0 if len(ok) == len(results) else 1)
@@ -299,6 +317,55 @@ def init(folder, force):
     click.echo("Add the names people may be called, then run: transcribe run " + str(folder))
 
 
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@output_options
+@click.option("--study", "study_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Study file (default: study.toml beside the transcripts, if any).")
+@click.option("--interviewer", metavar="LABEL", default=None,
+              help="The label the interviewer's turns start with in the files (default: a label such as I, "
+                   "Interviewer or a roster interviewer's name, else whoever speaks first).")
+@common_options
+def anonymise(files, out, formats, width, timestamps, study_path, interviewer, quiet, verbose):
+    """Anonymise transcripts made elsewhere (.txt, .docx, .srt, .vtt) into the study's folders.
+
+    Each turn starts with a speaker label ("Sarah: ...", "I: ...", "[00:01:02] Speaker 1: ...",
+    a WebVTT voice tag). The interviewer's label becomes the study's, the other speaker the
+    interview's participant code. Detection, the study-wide key (shared with recorded interviews),
+    review.csv and the safety net are the same as for recordings; so are the numbered outputs.
+    Anonymisation is English-only.
+    """
+    from .batch import open_study, summary_lines
+    from .importers import IMPORT_EXTENSIONS, anonymise_transcripts
+    from .outputs import OutputSettings
+    from .progress import MessageReporter
+
+    _check_width(width)
+    output = OutputSettings(_formats(formats), width, timestamps, True)
+    wrong = [f for f in files if f.suffix.lower() not in IMPORT_EXTENSIONS]
+    if wrong:
+        raise click.BadParameter(f"{wrong[0].name}: transcripts are read from {', '.join(IMPORT_EXTENSIONS)} files.",
+                                 param_hint="FILES")
+    _setup_logging(verbose, quiet)
+    console = Console(quiet)
+    try:
+        study = open_study(list(files), study_path)
+        results = anonymise_transcripts(list(dict.fromkeys(files)), out, study, output, interviewer,
+                                        MessageReporter(quiet))
+    except TranscribeError as error:
+        _fail(error)
+    ok = [r for r in results if r.status == "done"]
+    console.say(f"\nAnonymised {len(ok)} of {len(results)} transcript(s):")
+    for line in summary_lines(results):
+        console.say(line)
+    from .batch import folders
+
+    shareable, private = folders(out)
+    if ok:
+        console.say(f"Shareable transcripts: {shareable}/   Identifiable files and the key: {private}/")
+    sys.exit(0 if len(ok) == len(results) else 1)
+
+
 def _rerender(out: Path, formats: str | None, width: int | None, timestamps: bool | None, quiet: bool,
               verbose: bool) -> None:
     """Render the cached transcripts again (apply, export): no model runs. Exits with the status."""
@@ -318,7 +385,7 @@ def _rerender(out: Path, formats: str | None, width: int | None, timestamps: boo
         last = manifest.get("output", {})
         study = load_study(manifest["study"]) if manifest.get("study") else Study()
         output = OutputSettings(
-            _formats(formats) if formats else last.get("formats", ["txt", "json"]),
+            _formats(formats, last.get("formats")) if formats else last.get("formats", ["txt", "json"]),
             width or last.get("width", 80),
             last.get("timestamps", False) if timestamps is None else timestamps,
             last.get("anonymise", True),
@@ -334,7 +401,7 @@ def _rerender(out: Path, formats: str | None, width: int | None, timestamps: boo
 
 
 @cli.command()
-@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("transcripts"), show_default=True)
+@out_option()
 @common_options
 def apply(out, quiet, verbose):
     """Re-render the transcripts with the decisions in review.csv (no model runs)."""
@@ -342,25 +409,46 @@ def apply(out, quiet, verbose):
 
 
 @cli.command()
-@click.argument("out", type=click.Path(file_okay=False, path_type=Path), default=Path("transcripts"))
-@click.option("--format", "formats", default=None, help="Formats to render, comma-separated, or 'all' (default: as last run).")
-@click.option("--width", type=int, default=None, help="Line width of the numbered text (default: as last run).")
-@click.option("--timestamps/--no-timestamps", default=None, help="[hh:mm:ss] at turn starts (default: as last run).")
+@click.argument("folder", required=False, type=click.Path(file_okay=False, path_type=Path), metavar="[OUT]")
+@out_option(default=None)
+@click.option("--format", "formats", default=None, metavar="NAMES",
+              help=FORMAT_HELP.format(default="the formats of the last run"))
+@click.option("--width", type=int, default=None, help=WIDTH_HELP + " [default: as last run]")
+@click.option("--timestamps/--no-timestamps", default=None, help=TIMESTAMPS_HELP + " [default: as last run]")
 @common_options
-def export(out, formats, width, timestamps, quiet, verbose):
-    """Render the cached transcripts of OUT in other formats (no model runs)."""
-    _rerender(out, formats, width, timestamps, quiet, verbose)
+def export(folder, out, formats, width, timestamps, quiet, verbose):
+    """Render the cached transcripts in other formats (no model runs).
+
+    The folder is given with -o like every other command; the older form `transcribe export OUT`
+    still works but is deprecated.
+    """
+    if folder is not None:
+        if out is not None and Path(out) != Path(folder):
+            raise click.UsageError(f"Two output folders given ({folder} and -o {out}): give only -o.")
+        click.echo(f"Note: `transcribe export {folder}` is deprecated; use `transcribe export -o {folder}`.", err=True)
+    _rerender(out or folder or Path("transcripts"), formats, width, timestamps, quiet, verbose)
 
 
 @cli.command()
-@click.option("-o", "--out", type=click.Path(file_okay=False, path_type=Path), default=Path("transcripts"), show_default=True)
-def review(out):
-    """Summarise review.csv: what was detected, and what to check first."""
+@out_option()
+@click.option("--csv", "as_csv", is_flag=True, help="Print a summary of review.csv instead of opening the studio.")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port of the studio on 127.0.0.1 (default: any free one).")
+@click.option("--no-browser", is_flag=True, help="Print the studio's address without opening a browser.")
+def review(out, as_csv, port, no_browser):
+    """Review, correct and approve the transcripts in the browser (local only); --csv: summarise review.csv."""
     import csv
     from collections import Counter
 
     from .batch import folders
 
+    if not as_csv:
+        from .studio import serve
+
+        try:
+            serve(out, port, open_browser=not no_browser, say=click.echo)
+        except TranscribeError as error:
+            _fail(error)
+        return
     _, private = folders(out)
     path = private / "review.csv"
     if not path.exists():

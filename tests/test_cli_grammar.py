@@ -1,0 +1,104 @@
+"""One command grammar: the output folder, formats, speaker counts and languages, checked before any work."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import SAMPLES
+from transcribe import cli as cli_module
+from transcribe.cli import cli
+from transcribe.writers import DEFAULT_FORMATS, WRITERS
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, list(args))
+
+
+@pytest.fixture
+def no_work(monkeypatch):
+    """Fail the test if a command gets as far as reading recordings or loading a model."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("work started before the options were checked")
+
+    monkeypatch.setattr(cli_module, "_run_batch", refuse)
+    import transcribe.batch
+
+    monkeypatch.setattr(transcribe.batch.Batch, "run", refuse)
+
+
+@pytest.mark.parametrize("command", ["run", "apply", "export", "review", "anonymise"])
+def test_every_command_takes_the_output_folder_with_o(command):
+    result = invoke(command, "--help")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"-o, --out DIRECTORY\s+Shareable output folder", result.output)
+
+
+def test_help_lists_every_format_and_says_what_options_do_to_line_numbers():
+    text = " ".join(invoke("run", "--help").output.split())
+    for name in WRITERS:
+        assert name in text
+    assert "replaces the default (txt,json)" in text and "start it with + to add" in text
+    assert "Lines break at this width, so line numbers depend on it" in text
+    assert "[hh:mm:ss]" in text and "line numbers change" in text
+    assert "Anonymisation is English-only" in text
+    assert set(cli_module.FORMAT_NAMES) == set(WRITERS)
+
+
+def test_format_replaces_or_adds():
+    assert cli_module._formats("docx") == ["docx"]
+    assert cli_module._formats("+docx,nvivo") == [*DEFAULT_FORMATS, "docx", "nvivo"]
+    assert cli_module._formats("+srt", ["txt", "docx"]) == ["txt", "docx", "srt"]
+    assert cli_module._formats("all") == list(WRITERS)
+    result = invoke("run", str(SAMPLES), "--format", "pdf")
+    assert result.exit_code == 2 and "unknown format pdf" in result.output
+
+
+def test_contradictory_speaker_counts_are_refused_before_any_work(no_work):
+    result = invoke("run", str(SAMPLES), "--speakers", "3", "--min-speakers", "2")
+    assert result.exit_code == 2
+    assert "give one or the other" in result.output
+    result = invoke("run", str(SAMPLES), "--min-speakers", "4", "--max-speakers", "2")
+    assert result.exit_code == 2 and "larger than --max-speakers" in result.output
+
+
+def test_language_is_checked_before_any_model_loads(no_work):
+    result = invoke("run", str(SAMPLES), "--language", "klingon")
+    assert result.exit_code == 2 and "not a language Whisper knows" in result.output
+    result = invoke("run", str(SAMPLES), "--language", "fr", "--model", "tiny.en")
+    assert result.exit_code == 2 and "English-only model" in result.output
+
+
+def test_language_names_become_codes():
+    assert cli_module.check_language("French") == "fr"
+    assert cli_module.check_language("en", "tiny.en") == "en"
+    assert cli_module.check_language(None) is None
+
+
+def test_export_folder_argument_still_works_but_is_deprecated(tmp_path):
+    folder = tmp_path / "out"
+    old = invoke("export", str(folder))
+    new = invoke("export", "-o", str(folder))
+    # Same folder either way (nothing there to render), and the old form says it is deprecated.
+    assert old.exit_code == new.exit_code == 1
+    assert "is deprecated; use `transcribe export -o" in old.output
+    assert "nothing to re-render" in old.output and "nothing to re-render" in new.output
+    both = invoke("export", str(folder), "-o", str(tmp_path / "other"))
+    assert both.exit_code == 2 and "Two output folders" in both.output
+
+
+def test_export_adds_a_format_to_the_last_run(study_run, tmp_path):
+    import shutil
+
+    out, private, _ = study_run
+    copy = tmp_path / "transcripts"
+    shutil.copytree(out, copy)
+    shutil.copytree(private, copy.with_name("transcripts.private"))
+    for path in copy.glob("*.srt"):
+        path.unlink()
+    result = invoke("export", "-o", str(copy), "--format", "+srt")
+    assert result.exit_code == 0, result.output
+    assert {p.stem for p in copy.glob("*.srt")} == {"p1", "p2", "p3"}
+    assert (copy / "p1.docx").exists()  # the last run's formats are still written
