@@ -158,15 +158,19 @@ def synth_scores(plain_detector: Detector) -> Scores:
 
 # --- measured quality --------------------------------------------------------------------------
 
-# Measured: person .836 (any category .921), place .562 (.803), organisation .444 (.684),
-# email 1, phone .327 (non-UK formats such as "78 651 450" are missed), url 1.
-SYNTH_MIN_RECALL = {"person": 0.80, "place": 0.52, "organisation": 0.40, "email": 0.95, "phone": 0.29, "url": 0.95}
-SYNTH_MIN_ANY_RECALL = {"person": 0.89, "place": 0.77, "organisation": 0.64}
-# Measured: person .730, place .795, organisation .385 (spaCy's small model), email/phone/url 1.
-SYNTH_MIN_PRECISION = {"person": 0.69, "place": 0.75, "organisation": 0.33, "email": 0.95, "phone": 0.95,
+# Measured: person .891 (any category .977), place .577 (.942), organisation .470 (.915),
+# email 1, phone .327 (non-UK formats such as "78 651 450" are missed), url 1. Before the
+# speech recognisers (misheard names, institutions, addresses): person .836 (.921).
+SYNTH_MIN_RECALL = {"person": 0.86, "place": 0.52, "organisation": 0.40, "email": 0.95, "phone": 0.29, "url": 0.95}
+SYNTH_MIN_ANY_RECALL = {"person": 0.94, "place": 0.90, "organisation": 0.88}
+# Measured: person .623, place .78, organisation .396 (spaCy's small model), email/phone/url 1.
+# Person was .730 before the misheard-name recogniser: it labels a word in no dictionary a person,
+# and in this set most such words are street and company names ("Pivovarská", "Lawdragon"),
+# identifiers still (its source precision is .99), counted here against the category.
+SYNTH_MIN_PRECISION = {"person": 0.59, "place": 0.75, "organisation": 0.33, "email": 0.95, "phone": 0.95,
                        "url": 0.95}
-# Measured: ner .911, gazetteer .795, pattern 1.
-SYNTH_MIN_SOURCE_PRECISION = {"ner": 0.88, "gazetteer": 0.74, "pattern": 0.97}
+# Measured: ner .911, gazetteer .771, pattern 1, misheard .991.
+SYNTH_MIN_SOURCE_PRECISION = {"ner": 0.88, "gazetteer": 0.74, "pattern": 0.97, "misheard": 0.95}
 
 # Measured on the 189 sentences: recall person .955 (63/66), place 1 (27/27), organisation .867
 # (13/15), every pattern category 1; precision person .969, place .900, organisation .867.
@@ -417,7 +421,7 @@ def test_builds_and_detects_without_network(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_sources_can_be_switched_off() -> None:
-    detector = Detector(DetectorConfig(roster=ROSTER, use_ner=False, use_gazetteer=False))
+    detector = Detector(DetectorConfig(roster=ROSTER, use_ner=False, use_gazetteer=False, use_speech=False))
     text = "Sara met Kevin Brown in peckham on 3 March 2021."
     assert [(d.text, d.source) for d in detector.detect(text)] == [("Sara", "fuzzy")]
 
