@@ -1,0 +1,373 @@
+"""What the review studio shows and changes, in library terms; no HTTP here.
+
+Every view is computed with the functions `transcribe apply` uses (edit layer, detection cache,
+decisions, study key, anonymise, layout) and nothing is written to the shareable folder except by
+:meth:`Studio.render`, which is `Batch.rerender()`: one rendering path for the studio and `apply`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import json
+import threading
+import wave
+from pathlib import Path
+
+import numpy as np
+
+from .. import edits
+from ..anonymise import review
+from ..anonymise.apply import anonymise, layout_shape, word_offsets
+from ..audio import SAMPLE_RATE, decode, file_sha256
+from ..batch import MANIFEST, Batch, Reporter, folders
+from ..errors import TranscribeError
+from ..layout import layout
+from ..outputs import Outputs, OutputSettings
+from ..pipeline import RunSettings, StageCache
+from ..reliability import mark
+from ..storage import atomic_write
+from ..study import Study, load_study
+from ..transcript import Transcript, format_timestamp
+from ..writers import Document, get_writer
+
+LIST_FOR = {"place": "places", "organisation": "organisations"}
+MARKABLE = ("person", "place", "organisation")
+
+
+class Conflict(Exception):
+    """A save against a state that changed since the page loaded it; the message says what to do."""
+
+
+class Studio:
+    """The private folder of one study, seen by the studio. Thread-safe: one lock for every change."""
+
+    def __init__(self, out: Path):
+        self.out, self.private = folders(out)
+        manifest_path = self.private / MANIFEST
+        if not manifest_path.exists():
+            raise TranscribeError(f"There is nothing to review in {self.private}: run `transcribe run` first.")
+        manifest = json.loads(manifest_path.read_text())
+        last = manifest.get("output", {})
+        self.output = OutputSettings(last.get("formats", ["txt", "json"]), last.get("width", 80),
+                                     last.get("timestamps", False), last.get("anonymise", True))
+        self.study_path = Path(manifest["study"]) if manifest.get("study") else None
+        self.lock = threading.RLock()
+        self._hashes: dict[tuple, str] = {}
+        self._audio: tuple[str, bytes] | None = None
+        self._reload_study()
+
+    def _reload_study(self) -> None:
+        self.study = load_study(self.study_path) if self.study_path else Study()
+        self.outputs = Outputs(self.out, self.private, self.output, self.study, StageCache(self.private), Reporter())
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def codes(self) -> list[str]:
+        found = [p.name.split(".")[0] for p in self.private.glob("*.identifiable.json")]
+        return sorted(found, key=review.code_order)
+
+    def raw(self, code: str) -> Transcript:
+        if code not in self.codes():
+            raise KeyError(code)
+        return Transcript.from_json((self.private / f"{code}.identifiable.json").read_text(encoding="utf-8"))
+
+    def version(self, code: str) -> str:
+        """What a page loaded: the corrections of this recording, the review file and the study file."""
+        sha = self.raw(code).audio.get("sha256", code)
+        parts = [edits.version_of(edits.layer_path(self.private, sha)), edits.version_of(self.private / "review.csv"),
+                 edits.version_of(self.study_path) if self.study_path else "none"]
+        return ".".join(parts)
+
+    def check(self, code: str, version: str) -> None:
+        if version != self.version(code):
+            raise Conflict("This interview was changed in another tab or window since this page loaded it. "
+                           "The page has been reloaded with that change: make yours again.")
+
+    def prepared(self, code: str) -> dict:
+        """The interview as `apply` would render it now: corrections, detections, decisions, pages."""
+        raw = self.raw(code)
+        fitted = edits.fit(raw, edits.load_layer(self.private, raw.audio.get("sha256", code)))
+        transcript = fitted.transcript
+        found = self.outputs.detections(transcript)  # cached; runs the detector after a correction
+        decisions = review.decisions_for(review.load_decisions(self.private / "review.csv"), code, found)
+        key = self.outputs.load_key()
+        anonymised, proposals = anonymise(transcript, found, decisions, key)
+        refusal = None
+        try:
+            found, decisions, anonymised, proposals, _ = self.outputs.safety_net(
+                transcript, found, decisions, anonymised, proposals, key)
+        except TranscribeError as error:  # rendering would refuse this interview: say why
+            refusal = str(error)
+        marked = [mark(transcript), mark(anonymised), mark(layout_shape(transcript, found))]
+        pages = layout(marked, self.output.width, self.output.timestamps)
+        return {"raw": raw, "fitted": fitted, "transcript": transcript, "found": found, "decisions": decisions,
+                "proposals": proposals, "anonymised": anonymised, "marked": marked, "pages": pages, "key": key,
+                "refusal": refusal}
+
+    def pending_lines(self, code: str, p: dict) -> int | None:
+        """Lines of the shareable text that a render would change (None: there is none yet)."""
+        path = self.out / f"{code}.txt"
+        if not path.exists():
+            return None
+        text = io.StringIO()
+        get_writer("txt").write(Document(p["marked"][1], p["pages"][1]), text)
+        now, then = text.getvalue().splitlines(), path.read_text(encoding="utf-8").splitlines()
+        return sum(1 for a, b in zip(now, then) if a != b) + abs(len(now) - len(then))
+
+    def overview(self) -> dict:
+        state = self._state()
+        interviews = []
+        for code in self.codes():
+            p = self.prepared(code)
+            found = p["found"]
+            check = [f for f in found if review.needs_check(f)]
+            interviews.append({
+                "code": code,
+                "duration": format_timestamp(p["raw"].duration),
+                "anonymised": (self.out / f"{code}.txt").exists(),
+                "detections": len(found),
+                "check_first": len(check),
+                "decided": len(p["decisions"]),
+                "check_first_decided": sum(1 for f in check if f.id in p["decisions"]),
+                "corrections": len(p["fitted"].applied),
+                "unfit": len(p["fitted"].unfit),
+                "reviewed": state.get("reviewed", {}).get(code) == self._reviewed_mark(code),
+                "pending_lines": self.pending_lines(code, p),
+            })
+        return {"interviews": interviews, "study_file": self.study_path is not None}
+
+    def interview(self, code: str) -> dict:
+        p = self.prepared(code)
+        transcript, found = p["transcript"], p["found"]
+        ident, shared = p["pages"][0], p["pages"][1]
+        owner: dict[tuple[int, int], str] = {}
+        for f in found:
+            spans = word_offsets(transcript.turns[f.turn])
+            for w, (a, b) in enumerate(spans):
+                if a < f.detection.end and b > f.detection.start:
+                    owner.setdefault((f.turn, w), f.id)
+        lines = []
+        for line, shared_line in zip(ident.lines, shared.lines):
+            t = line.turn
+            words = []
+            for w in range(*line.words):
+                word = transcript.turns[t].words[w]
+                words.append({"i": w, "text": p["marked"][0].turns[t].words[w].text,
+                              "shared": p["marked"][1].turns[t].words[w].text,
+                              "start": word.start, "end": word.end, "det": owner.get((t, w))})
+            lines.append({"n": line.number, "speaker": line.speaker, "turn": t, "words": words,
+                          "shared_text": shared.render_line(shared_line)})
+        dets = []
+        for f in found:
+            d = f.detection
+            decision = p["decisions"].get(f.id, "")
+            first = next((w for (t, w), i in owner.items() if i == f.id), 0)
+            dets.append({
+                "id": f.id, "turn": f.turn, "text": d.text, "category": d.category, "source": d.source,
+                "score": round(d.score, 2), "check_first": review.needs_check(f), "decision": decision,
+                "proposed": p["proposals"].get(f.id, ""), "line": ident.line_of(f.turn, first),
+            })
+        dets.sort(key=lambda d: (not d["check_first"], d["line"], d["id"]))
+        labels = [self.study.interviewer_label, *self._codes_of(code),
+                  *sorted({t.speaker for t in p["raw"].turns} | {t.speaker for t in transcript.turns})]
+        unfit = [{"kind": e["kind"], "was": e["at"]["raw"].strip(), "time": format_timestamp(e["at"]["start"]),
+                  "wanted": e.get("text") or e.get("speaker") or "split"} for e in p["fitted"].unfit]
+        return {
+            "code": code, "version": self.version(code), "lines": lines, "detections": dets,
+            "turns": [{"speaker": t.speaker, "text": t.text, "start": t.start} for t in transcript.turns],
+            "speakers": list(dict.fromkeys(labels)), "unfit": unfit, "corrections": len(p["fitted"].applied),
+            "audio": self.audio_path(code) is not None, "pending_lines": self.pending_lines(code, p),
+            "refusal": p["refusal"],
+            "reviewed": self._state().get("reviewed", {}).get(code) == self._reviewed_mark(code),
+        }
+
+    def _codes_of(self, code: str) -> list[str]:
+        entry = next((i for i in self.study.interviews if code in i.codes), None)
+        return entry.codes if entry else [code]
+
+    # --- changing ------------------------------------------------------------------------------
+
+    def decide(self, code: str, version: str, detection_id: str, decision: str) -> None:
+        """accept, reject, or the researcher's own replacement, for one detection (review.csv)."""
+        with self.lock:
+            self.check(code, version)
+            found = {f.id: f for f in self.prepared(code)["found"]}
+            if detection_id not in found:
+                raise Conflict("That detection is no longer in this interview; the page has been reloaded.")
+            edits.set_decision(self.private, code, detection_id, found[detection_id].detection.text, decision.strip(),
+                               edits.version_of(self.private / "review.csv"))
+
+    def correct_text(self, code: str, version: str, turn: int, text: str) -> None:
+        with self.lock:
+            self.check(code, version)
+            raw, current = self._current(code)
+            if not 0 <= turn < len(current.turns):
+                raise Conflict("That turn is no longer there; the page has been reloaded.")
+            changes = edits.turn_text_edits(raw, current, turn, text, edits.positions_map(raw, current))
+            self._save(raw, changes)
+
+    def change_speaker(self, code: str, version: str, turn: int, speaker: str) -> None:
+        with self.lock:
+            self.check(code, version)
+            raw, current = self._current(code)
+            if speaker not in self.interview(code)["speakers"] or not current.turns[turn].words:
+                raise Conflict(f"{speaker} is not a speaker of this interview.")
+            t, w = edits.positions_map(raw, current)[(turn, 0)]
+            self._save(raw, [{"kind": "speaker", "at": edits.anchor(raw, t, w), "speaker": speaker}])
+
+    def split_turn(self, code: str, version: str, turn: int, word: int) -> None:
+        with self.lock:
+            self.check(code, version)
+            raw, current = self._current(code)
+            if not 0 < word < len(current.turns[turn].words):
+                raise Conflict("A turn can only be split between two of its words.")
+            t, w = edits.positions_map(raw, current)[(turn, word)]
+            self._save(raw, [{"kind": "split", "at": edits.anchor(raw, t, w)}])
+
+    def _current(self, code: str) -> tuple[Transcript, Transcript]:
+        raw = self.raw(code)
+        return raw, edits.fit(raw, edits.load_layer(self.private, raw.audio.get("sha256", code))).transcript
+
+    def _save(self, raw: Transcript, changes: list[dict]) -> None:
+        sha = raw.audio.get("sha256", raw.code)
+        path = edits.layer_path(self.private, sha)
+        before = self.prepared(raw.code)
+        layer = edits.load_layer(self.private, sha)
+        edits.save_layer(self.private, sha, edits.merge(layer, changes), edits.version_of(path))
+        # Detect on the corrected words now (so that `apply` finds them cached), and keep decisions.
+        self._carry_decisions(raw.code, before, self.prepared(raw.code))
+
+    def _carry_decisions(self, code: str, before: dict, after: dict) -> None:
+        """Decisions follow their detections when a correction moves them (ids are turn and offset).
+
+        Detections before and after are matched in order by their text, so a split or an edit
+        earlier in the turn does not silently drop a decision the researcher made.
+        """
+        old, new = before["found"], after["found"]
+        matcher = difflib.SequenceMatcher(a=[f.detection.text for f in old], b=[f.detection.text for f in new],
+                                          autojunk=False)
+        for block in matcher.get_matching_blocks():
+            for k in range(block.size):
+                was, now = old[block.a + k], new[block.b + k]
+                decision = before["decisions"].get(was.id)
+                if decision and was.id != now.id and not after["decisions"].get(now.id):
+                    review_path = self.private / "review.csv"
+                    edits.set_decision(self.private, code, now.id, now.detection.text, decision,
+                                       edits.version_of(review_path))
+
+    def rule(self, code: str, version: str, text: str, category: str, always: bool) -> dict:
+        """Study-wide: always replace `text` (as `category`) or never replace it; updates study.toml.
+
+        Returns every occurrence now detected in the study, for the page to offer.
+        """
+        import tomlkit
+
+        text = " ".join(text.split())
+        if not text:
+            raise Conflict("Select some text first.")
+        if always and category not in MARKABLE:
+            raise Conflict(f"Choose one of {', '.join(MARKABLE)}.")
+        with self.lock:
+            self.check(code, version)
+            if self.study_path is None:
+                raise Conflict("This study has no study file, so there is no study-wide list to add to. "
+                               "Create one with `transcribe init`, run again, then review.")
+            document = tomlkit.parse(self.study_path.read_text(encoding="utf-8"))
+            settings = document.setdefault("study", tomlkit.table())
+            if not always:
+                _append(settings, "allow", text)
+            else:
+                _remove(settings, "allow", text)  # a word once allowed, now to be replaced
+                if category != "person":
+                    _append(settings, LIST_FOR[category], text)
+                elif text.casefold() not in {n.casefold() for p in self.study.people for n in p.names}:
+                    people = document.setdefault("people", tomlkit.aot())
+                    person = tomlkit.table()
+                    person["name"] = text
+                    people.append(person)
+            mode = self.study_path.stat().st_mode & 0o777
+            atomic_write(self.study_path, tomlkit.dumps(document), mode=mode)
+            self._reload_study()
+            occurrences = []
+            for other in self.codes():
+                for f in self.prepared(other)["found"]:
+                    if f.detection.text.casefold() == text.casefold():
+                        occurrences.append({"code": other, "id": f.id})
+            return {"occurrences": occurrences}
+
+    def set_reviewed(self, code: str, version: str, reviewed: bool) -> None:
+        with self.lock:
+            self.check(code, version)
+            state = self._state()
+            marks = state.setdefault("reviewed", {})
+            if reviewed:
+                marks[code] = self._reviewed_mark(code)
+            else:
+                marks.pop(code, None)
+            atomic_write(self.private / "studio.json", json.dumps(state, indent=1), mode=0o600)
+
+    def _reviewed_mark(self, code: str) -> str:
+        return self.version(code)  # reviewed means: nothing changed since the researcher said so
+
+    def _state(self) -> dict:
+        try:
+            return json.loads((self.private / "studio.json").read_text())
+        except (OSError, ValueError):
+            return {}
+
+    def render(self) -> list[dict]:
+        """Every shareable file of every interview brought up to date: exactly `transcribe apply`."""
+        with self.lock:
+            for code in self.codes():
+                self.prepared(code)  # detections for corrected text are in the cache before rerender
+            results = Batch(self.out, RunSettings(), self.output, self.study).rerender()
+            # The studio stays open after a render: later reviews reuse the loaded detector.
+            return [{"code": r.code, "status": r.status, "message": r.message} for r in results]
+
+    # --- audio ---------------------------------------------------------------------------------
+
+    def audio_path(self, code: str) -> Path | None:
+        """The original recording of an interview, when the study file lists it and its content matches."""
+        entry = next((i for i in self.study.interviews if code in i.codes), None)
+        if entry is None or not entry.audio.is_file():
+            return None
+        stat = entry.audio.stat()
+        key = (str(entry.audio), stat.st_size, stat.st_mtime_ns)
+        if key not in self._hashes:
+            self._hashes[key] = file_sha256(entry.audio)
+        return entry.audio if self._hashes[key] == self.raw(code).audio.get("sha256") else None
+
+    def audio_wav(self, code: str) -> bytes | None:
+        """The recording decoded (PyAV) to 16-bit mono WAV in memory: nothing is written anywhere."""
+        path = self.audio_path(code)
+        if path is None:
+            return None
+        with self.lock:
+            if self._audio is None or self._audio[0] != code:
+                samples = decode(path).samples
+                pcm = (np.clip(np.asarray(samples), -1.0, 1.0) * 32767).astype("<i2").tobytes()
+                buffer = io.BytesIO()
+                with wave.open(buffer, "wb") as w:
+                    w.setnchannels(1)
+                    w.setsampwidth(2)
+                    w.setframerate(SAMPLE_RATE)
+                    w.writeframes(pcm)
+                self._audio = (code, buffer.getvalue())
+            return self._audio[1]
+
+
+def _append(table, key: str, value: str) -> None:
+    import tomlkit
+
+    if key not in table:
+        table[key] = tomlkit.array()
+    if value.casefold() not in {str(v).casefold() for v in table[key]}:
+        table[key].append(value)
+
+
+def _remove(table, key: str, value: str) -> None:
+    if key in table:
+        for index in reversed(range(len(table[key]))):
+            if str(table[key][index]).casefold() == value.casefold():
+                del table[key][index]
