@@ -23,19 +23,25 @@ _real_connect_ex = socket.socket.connect_ex
 _real_getaddrinfo = socket.getaddrinfo
 
 
-def _is_inet(sock: socket.socket) -> bool:
-    return sock.family in (socket.AF_INET, socket.AF_INET6)
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def _is_inet(sock: socket.socket, address=None) -> bool:
+    # Loopback is not the network: the review studio's tests talk to its local server and to
+    # chromedriver on 127.0.0.1. Anything else is an attempt to reach out.
+    loopback = isinstance(address, tuple) and address and address[0] in LOOPBACK
+    return sock.family in (socket.AF_INET, socket.AF_INET6) and not loopback
 
 
 def _blocked_connect(self, address):
-    if _is_inet(self):
+    if _is_inet(self, address):
         NETWORK_ATTEMPTS.append(("connect", address))
         raise NetworkAttempt(f"network connection attempted to {address}")
     return _real_connect(self, address)
 
 
 def _blocked_connect_ex(self, address):
-    if _is_inet(self):
+    if _is_inet(self, address):
         NETWORK_ATTEMPTS.append(("connect_ex", address))
         raise NetworkAttempt(f"network connection attempted to {address}")
     return _real_connect_ex(self, address)

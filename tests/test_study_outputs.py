@@ -121,7 +121,7 @@ def test_review_then_apply_changes_exactly_the_decided_places_without_a_model(st
     assert "[wife]" in after[2][int(change["line"])]
     # Only the lines holding a decided detection changed; no line moved.
     assert changed == {(1, int(reject["line"])), (2, int(change["line"]))}
-    summary = CliRunner().invoke(cli, ["review", "-o", str(out)])
+    summary = CliRunner().invoke(cli, ["review", "--csv", "-o", str(out)])
     assert "2 with a decision" in summary.output
 
 

@@ -16,6 +16,7 @@ from . import __version__
 from .anonymise import review
 from .anonymise.apply import Found, anonymise, find_identifiers, layout_shape
 from .anonymise.key import StudyKey
+from .edits import apply_edits
 from .errors import StorageError, TranscribeError
 from .layout import layout
 from .methods import methods_record
@@ -69,6 +70,7 @@ class Outputs:
                 self.reporter.stage(transcript.code, "writing", 0)
             else:
                 self.write_identifiable(transcript)
+            transcript = apply_edits(transcript, self.private)  # corrections: after recognition, before detection
             if self.output.anonymise:
                 self.write_shareable(transcript, result, cached_only)
             else:
