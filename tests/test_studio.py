@@ -163,11 +163,14 @@ def test_the_review_command_stops_when_interrupted(study_run, tmp_path):
     _, out, _ = copy_study(study_run, tmp_path)
     child = subprocess.Popen([str(Path(sys.executable).parent / "transcribe"), "review", "-o", str(out), "--no-browser"],
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                             env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                             # as from a terminal: a child started without job control ignores SIGINT
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
-        line = child.stdout.readline()
-        assert "http://127.0.0.1:" in line, line + child.stdout.read()
-        url = line.split()[-1]
+        printed = []
+        while not any("http://127.0.0.1:" in line for line in printed) and len(printed) < 100:
+            printed.append(child.stdout.readline())
+        url = next(line for line in printed if "http://127.0.0.1:" in line).split()[-1]
         client = Client(url, url.split("token=", 1)[1])
         assert client.request("GET", "/api/study")[0] == 200
         child.send_signal(signal.SIGINT)
@@ -198,3 +201,20 @@ def test_corrections_are_kept_in_the_edit_layer_and_decisions_follow_a_split(stu
     assert len(layers) == 1 and layers[0].stat().st_mode & 0o777 == 0o600
     assert json.loads(layers[0].read_text())["edits"][0]["kind"] == "split"
     assert not any("edits" in p.name for p in out.iterdir())
+
+
+def test_never_replace_adds_to_the_study_files_allow_list_and_keeps_its_comments(studio):
+    _, client, _, _ = studio
+    study_file = Path(json.loads((studio[3] / "manifest.json").read_text())["study"])
+    before = study_file.read_text()
+    interview = client.json("GET", "/api/interview/p1")[1]
+    place = next(d for d in interview["detections"] if d["category"] == "place")
+    status, data = client.json("POST", "/api/interview/p1/rule",
+                               {"version": interview["version"], "kind": "never", "text": place["text"]})
+    assert status == 200, data
+    after = study_file.read_text()
+    assert after.splitlines()[0] == before.splitlines()[0]  # the researcher's comments stay
+    import tomllib
+
+    assert place["text"] in tomllib.loads(after)["study"]["allow"]
+    assert not any(d["text"] == place["text"] for d in data["interview"]["detections"])

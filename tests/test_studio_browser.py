@@ -11,6 +11,7 @@ import json
 import os
 import re
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,9 @@ from click.testing import CliRunner
 from test_studio import copy_study, serving
 from transcribe.cli import cli
 
-MISSED = "WellTogether"  # the scheme's name: on the study's allow list, but it identifies the site
+# A word the detector has no reason to find, said in all three demo interviews: marked once as an
+# organisation, it must be replaced in every interview.
+MISSED = "scheme"
 
 
 @pytest.fixture(scope="module")
@@ -69,7 +72,7 @@ def message(driver) -> str:
 
 
 def after_change(driver, before_version: str) -> dict:
-    wait(driver, lambda d: d.execute_script("return S.iv && S.iv.version") != before_version)
+    wait(driver, lambda d: d.execute_script("return S.iv && S.iv.version") != before_version, timeout=180)
     return state(driver)
 
 
@@ -143,7 +146,7 @@ def test_review_correct_and_render_an_interview_with_the_keyboard(study_run, bro
         iv = after_change(browser, iv["version"])
         wait(browser, lambda d: MISSED in message(d))
         assert re.search(r"occurrence\(s\) in p1, p2, p3", message(browser)), message(browser)
-        assert MISSED in (study / "study.toml").read_text().split("organisations")[1].split("\n")[0]
+        assert MISSED in tomllib.loads((study / "study.toml").read_text())["study"]["organisations"]
         assert any(d["text"] == MISSED for d in iv["detections"])
 
         # Correct a word of the first turn (keyboard: e, edit, Enter).
@@ -192,7 +195,7 @@ def test_review_correct_and_render_an_interview_with_the_keyboard(study_run, bro
     shared_files = sorted(p for p in out.iterdir() if p.name.startswith("p"))
     assert {p.suffix for p in shared_files} >= {".txt", ".json", ".docx", ".srt", ".vtt"}
     for path in shared_files:  # the missed name is gone from every shareable format of every interview
-        assert MISSED.casefold() not in shareable_text(path).casefold(), path.name
+        assert not re.search(rf"\b{MISSED}\b", shareable_text(path), re.I), path.name
     p1 = (out / "p1.txt").read_text()
     assert rejected["text"] in p1 and "[a relative]" in p1 and word.upper() in p1
     assert re.search(rf"^\s+\d+  {re.escape(other)}:", p1, re.M)

@@ -8,6 +8,7 @@ decisions, study key, anonymise, layout) and nothing is written to the shareable
 from __future__ import annotations
 
 import difflib
+import hashlib
 import io
 import json
 import threading
@@ -308,7 +309,13 @@ class Studio:
             atomic_write(self.private / "studio.json", json.dumps(state, indent=1), mode=0o600)
 
     def _reviewed_mark(self, code: str) -> str:
-        return self.version(code)  # reviewed means: nothing changed since the researcher said so
+        """Reviewed means: no correction, decision or study list changed since the researcher said so
+        (a render rewrites review.csv but changes none of these)."""
+        sha = self.raw(code).audio.get("sha256", code)
+        decisions = review.load_decisions(self.private / "review.csv").get(code, {})
+        mark = [edits.version_of(edits.layer_path(self.private, sha)), sorted(decisions.items()),
+                edits.version_of(self.study_path) if self.study_path else "none"]
+        return hashlib.sha256(json.dumps(mark).encode()).hexdigest()[:16]
 
     def _state(self) -> dict:
         try:
