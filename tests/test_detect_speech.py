@@ -184,6 +184,14 @@ def test_surname_after_a_roster_name_is_its_own_detection(study: Detector) -> No
     assert detections["okonjo"].category == "person" and detections["okonjo"].entity is None
 
 
+def test_unsure_noun_after_a_first_name_is_a_surname(plain: Detector) -> None:
+    text = "my neighbour tadhg oiler does the shopping"
+    start = text.index("oiler")
+    assert "oiler" not in " ".join(found(plain, text))
+    unsure = found(plain, text, probabilities=[(start, start + 5, 0.3)])
+    assert any(t.endswith("oiler") and c == "person" for t, (c, _) in unsure.items())
+
+
 def test_ordinary_word_after_a_first_name_is_not_a_surname(plain: Detector) -> None:
     assert "harriet" in found(plain, "harriet said yes")
     assert "harriet said" not in found(plain, "harriet said yes")
@@ -201,8 +209,8 @@ def bench():
 
 
 # Measured (benchmarks/results/detection-after.json), nothing known about the study, lower case and
-# no punctuation: interview sentences recall .930 (was .812) at precision .967; the development
-# set .982 at precision 1.
+# no punctuation: interview sentences recall .930 (was .812) at precision .975 (was 1); the
+# development set .965 at precision 1.
 @pytest.mark.parametrize(("name", "min_recall", "min_precision"), [
     ("interview_sentences.json", 0.90, 0.94),
     ("dev_sentences.json", 0.93, 0.97),

@@ -38,6 +38,7 @@ from .recognizers import (
     build_registry,
     name_similarity,
 )
+from .recognizers.misheard import LOW_PROBABILITY, word_probability
 from .recognizers.phrases import phrase_regex
 from .recognizers.words import (
     ORDINARY_POS,
@@ -232,7 +233,8 @@ def _surnames_after(detections: list[Detection], doc: Doc, surnames: frozenset[s
                     lexicon: Lexicon) -> Iterable[Detection]:
     """The surname after a detected first name ("sarah baker"), as a person detection of its own.
 
-    A word counts if it is a known surname used as a noun, or in no dictionary at all, and the
+    A word counts if it is a known surname used as a noun, in no dictionary at all, or a noun the
+    recogniser was unsure of ("tadhg oiler" for Tadhg Oyelaran), and the
     first name is not already followed by one (a longer name detected whole). The detection
     covers the first name too unless that names a known person, whose key entry must not change.
     """
@@ -248,7 +250,9 @@ def _surnames_after(detections: list[Detection], doc: Doc, surnames: frozenset[s
         folded = after.lower_
         surname = folded in surnames and after.pos_ not in ORDINARY_POS
         unknown = not lexicon.is_english(after.text, after.lemma_)
-        if not (surname or unknown) or is_filler(after.text):
+        probability = word_probability(doc, after)
+        unsure = probability is not None and probability < LOW_PROBABILITY and after.pos_ in ("NOUN", "PROPN", "X")
+        if not (surname or unknown or unsure) or is_filler(after.text):
             continue
         if detection.entity is not None:
             yield Detection(after.idx, after.idx + len(after), after.text, "person", "gazetteer", 0.5, None)
