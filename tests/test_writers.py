@@ -134,64 +134,6 @@ def test_docx_versions_number_the_same_lines(pair):
     assert numbers[0] == numbers[1]
 
 
-def _clock(hh: str, mm: str, ss: str, tenth: str = "0") -> float:
-    return int(hh) * 3600 + int(mm) * 60 + int(ss) + int(tenth) / 10
-
-
-def test_nvivo_rows_are_turns_with_their_time_spans(document):
-    header, *rows = csv.reader(io.StringIO(render("nvivo", document)), delimiter="\t")
-    assert header == ["Timespan", "Speaker", "Content"]
-    turns = document.transcript.turns
-    assert len(rows) == len(turns)
-    for (span, speaker, content), turn in zip(rows, turns):
-        match = re.fullmatch(r"(\d\d):(\d\d):(\d\d)\.(\d)-(\d\d):(\d\d):(\d\d)\.(\d)", span)
-        start, end = _clock(*match.groups()[:4]), _clock(*match.groups()[4:])
-        assert start == pytest.approx(turn.start, abs=0.05) and end == pytest.approx(turn.end, abs=0.05)
-        assert (speaker, content) == (turn.speaker, turn_text(turn))
-    starts = [row[0] for row in rows]
-    assert starts == sorted(starts)
-
-
-def _paragraphs(text: str) -> list[str]:
-    return [p for p in text.split("\n\n") if p.strip()]
-
-
-def test_maxqda_paragraphs_have_speaker_and_f4_time_mark_of_turn_end(document):
-    output = render("maxqda", document)
-    turns = document.transcript.turns
-    paragraphs = _paragraphs(output)
-    assert len(paragraphs) == len(turns) == len(re.findall(r"#\d\d:\d\d:\d\d-\d#", output))
-    marks = []
-    for paragraph, turn in zip(paragraphs, turns):
-        match = re.fullmatch(r"([^:\s]+): (.+) #(\d\d):(\d\d):(\d\d)-(\d)#", paragraph)
-        assert (match[1], match[2]) == (turn.speaker, turn_text(turn))
-        marks.append(_clock(*match.groups()[2:]))
-        assert marks[-1] == pytest.approx(turn.end, abs=0.05)
-    assert marks == sorted(marks)
-
-
-def test_maxqda_time_marks_run_forward_when_turns_overlap():
-    long, short = _turn("p5", 0.0, "and then it just went on and on"), _turn("I", 1.0, "Right.")
-    transcript = Transcript(code="p5", duration=5.0, turns=[long, short])
-    output = render("maxqda", Document(transcript, layout([transcript])[0]))
-    marks = re.findall(r"#(\d\d:\d\d:\d\d-\d)#", output)
-    assert short.end < long.end and marks == sorted(marks) and len(marks) == 2
-
-
-def test_qualcoder_paragraphs_start_with_turn_time_and_speaker(document):
-    output = render("qualcoder", document)
-    turns = document.transcript.turns
-    paragraphs = _paragraphs(output)
-    assert len(paragraphs) == len(turns) == len(re.findall(r"\[\d\d:\d\d:\d\d\]", output))
-    times = []
-    for paragraph, turn in zip(paragraphs, turns):
-        match = re.fullmatch(r"\[(\d\d):(\d\d):(\d\d)\] ([^:\s]+): (.+)", paragraph)
-        times.append(_clock(*match.groups()[:3]))
-        assert times[-1] == int(turn.start)
-        assert (match[4], match[5]) == (turn.speaker, turn_text(turn))
-    assert times == sorted(times)
-
-
 def _vtt_seconds(stamp: str) -> float:
     hh, mm, rest = stamp.split(":")
     return int(hh) * 3600 + int(mm) * 60 + float(rest)

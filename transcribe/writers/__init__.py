@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .atlasti import ATLASWriter
 from .base import Document, Writer
 from .docx import DocxWriter
 from .json import JSONWriter
@@ -19,6 +20,7 @@ WRITERS: dict[str, type[Writer]] = {
     "maxqda": MAXQDAWriter,
     "nvivo": NVivoWriter,
     "qualcoder": QualCoderWriter,
+    "atlasti": ATLASWriter,
     "srt": SRTWriter,
     "vtt": VTTWriter,
 }

@@ -1,30 +1,34 @@
 """Tab-separated rows for NVivo's transcript import ("Import Transcript Entries").
 
-NVivo imports a tab-delimited text file with a header row, mapping one column to Timespan and one
-to Content, and optionally one to Speaker (research anchors §3.2, NVivo 9/12 help). One row per
-turn; the time span is ``hh:mm:ss.s-hh:mm:ss.s``, NVivo's precision of a tenth of a second. A field
-that holds a double quote is quoted as spreadsheets expect. The extension is .txt because that is
-what NVivo's import dialog offers.
+NVivo imports a text file of tab-delimited lines, each with a valid timestamp or timespan and the
+same number of tabs, mapping one column to Timespan and one to Content, and optionally one to
+Speaker (NVivo help, research anchors §3.2). One row per turn under a header row; the time span is
+``hh:mm:ss.s-hh:mm:ss.s``, NVivo's precision of a tenth of a second. Fields are written as they
+are, never quoted (NVivo documents no quoting for tab-delimited lines): a turn's text holds no tab
+or line break. NVivo runs on Windows, so the file starts with a UTF-8 byte order mark. The
+extension is .txt because that is what NVivo's import dialog offers.
 """
 
 from __future__ import annotations
 
-import csv
 from typing import IO
 
-from .base import Document, Writer
+from .base import UTF8_BOM, Document, Writer
 from .turns import clock, spoken_turns, tenths
 
 HEADER = ("Timespan", "Speaker", "Content")
+
+
+def _field(text: str) -> str:
+    return " ".join(text.split())  # no tab or line break can shift a column
 
 
 class NVivoWriter(Writer):
     extension = "nvivo.txt"
 
     def write(self, document: Document, file: IO) -> None:
-        rows = csv.writer(file, delimiter="\t", lineterminator="\n")
-        rows.writerow(HEADER)
+        file.write(UTF8_BOM + "\t".join(HEADER) + "\n")
         for turn, text in spoken_turns(document.transcript):
             start = tenths(turn.start)
             end = max(tenths(turn.end), start + 1)
-            rows.writerow((f"{clock(start)}-{clock(end)}", turn.speaker, text))
+            file.write("\t".join((f"{clock(start)}-{clock(end)}", _field(turn.speaker), _field(text))) + "\n")

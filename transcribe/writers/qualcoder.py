@@ -1,9 +1,11 @@
-"""Text for QualCoder, linked to its audio file.
+"""Text for QualCoder, pasted or loaded as the transcript of its audio file.
 
-QualCoder reads ``[hh:mm:ss]`` time stamps and ``name:`` speaker names in the transcript of an
-audio or video file (QualCoder documentation 3.2 Files, research anchors §3.1-3.2). Each turn is one
-paragraph that starts with the time the turn starts, then the speaker, so the speaker label belongs
-to the stretch of audio it introduces.
+QualCoder finds ``[hh:mm:ss]`` time stamps anywhere in a transcript (view_av.py,
+get_timestamps_from_transcription; not ``#hh:mm:ss-d#``), and its "Mark speakers" takes a
+``Name:`` at the very start of a line as the speaker (QualCoder documentation 3.2 Files and 4.1
+Coding Text). So each turn is one paragraph that starts with the speaker, then the time the turn
+starts: ``p1: [00:01:02] text``. A time stamp at the start of the line would itself be read as a
+speaker named "00:01:02". QualCoder reads UTF-8 on every system, so no byte order mark.
 """
 
 from __future__ import annotations
@@ -20,4 +22,4 @@ class QualCoderWriter(Writer):
 
     def write(self, document: Document, file: IO) -> None:
         for turn, text in spoken_turns(document.transcript):
-            file.write(f"[{format_timestamp(turn.start)}] {turn.speaker}: {text}\n\n")
+            file.write(f"{turn.speaker}: [{format_timestamp(turn.start)}] {text}\n\n")
