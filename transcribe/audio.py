@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .errors import TranscribeError
+from .storage import storage_error
 
 SAMPLE_RATE = 16_000
 MIN_DURATION = 1.0  # seconds; anything shorter cannot hold an interview turn
@@ -38,6 +40,26 @@ class Audio:
     @property
     def duration(self) -> float:
         return len(self.samples) / SAMPLE_RATE
+
+
+def special_file(path: str | os.PathLike) -> str | None:
+    """What `path` is when it is not a regular file (a pipe, a device, a socket), else None.
+
+    Reading such a file could block for ever (a pipe) or never end (/dev/zero), so it is skipped.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None  # missing or unreadable: reported when it is opened
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
 
 
 def file_sha256(path: str | os.PathLike) -> str:
@@ -68,6 +90,9 @@ def decode(path: str | os.PathLike, *, allow_partial: bool = False, spill_dir: P
     name = path.name
     if path.is_dir():
         raise TranscribeError(f"{name} is a folder, not an audio file.")
+    special = special_file(path)
+    if special:
+        raise TranscribeError(f"{name} is {special}, not an audio file; it was skipped.")
     try:
         size = path.stat().st_size
         sha256 = sha256 or file_sha256(path)
@@ -136,21 +161,31 @@ class _Sink:
         self.file = None
         if spill_dir is not None:
             path = Path(spill_dir) / f".tmp-audio-{os.getpid()}-{id(self)}.f32"
-            self.file = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600), "w+b")
-            path.unlink()
+            try:
+                self.file = os.fdopen(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600), "w+b")
+                path.unlink()
+            except OSError as error:
+                raise storage_error(path, error) from error
 
     def add(self, chunk: np.ndarray) -> None:
         chunk = chunk.astype(np.float32, copy=False)
         if self.file is None:
             self.chunks.append(chunk)
-        else:
+            return
+        try:
             self.file.write(chunk.tobytes())
+        except OSError as error:  # a full disk: the whole batch must stop, not just this file
+            self.file.close()
+            raise storage_error(Path("decoded audio"), error) from error
 
     def samples(self) -> np.ndarray:
         if self.file is None:
             return np.concatenate(self.chunks) if self.chunks else np.zeros(0, np.float32)
         with self.file:
-            self.file.flush()
+            try:
+                self.file.flush()
+            except OSError as error:
+                raise storage_error(Path("decoded audio"), error) from error
             size = self.file.tell()
             if size == 0:
                 return np.zeros(0, np.float32)
@@ -215,6 +250,8 @@ def probe_duration(path: str | os.PathLike) -> float:
     """The duration a file declares, read from its header without decoding (0 when unknown)."""
     import av
 
+    if special_file(path):
+        return 0.0
     try:
         with av.open(str(path), metadata_errors="ignore") as container:
             if not container.streams.audio:

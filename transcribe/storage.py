@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
 import os
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, TextIO, Union
@@ -41,7 +40,7 @@ def atomic_write(path: str | os.PathLike, content: Content, *, binary: bool = Fa
             os.unlink(tmp)  # left by a killed earlier run that had this same process id
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_EXCL, mode)
     except OSError as error:
-        raise _write_error(path, error) from error
+        raise storage_error(path, error) from error
     try:
         with os.fdopen(fd, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": "\n"})) as f:
             if callable(content):
@@ -55,7 +54,7 @@ def atomic_write(path: str | os.PathLike, content: Content, *, binary: bool = Fa
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(error, OSError):
-            raise _write_error(path, error) from error
+            raise storage_error(path, error) from error
         raise
     _fsync_dir(path.parent)
     return path
@@ -70,7 +69,8 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
-def _write_error(path: Path, error: OSError) -> StorageError:
+def storage_error(path: Path, error: OSError) -> StorageError:
+    """The message for a failed write: what happened and what to do."""
     if error.errno == errno.ENOSPC:
         what = "the disk is full. Free some space and run the same command again (finished work is kept)"
     elif error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
@@ -87,10 +87,16 @@ def make_private_dir(path: str | os.PathLike) -> Path:
     try:
         path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
     except OSError as error:
-        raise _write_error(path / ".", error) from error
+        raise storage_error(path / ".", error) from error
     finally:
         os.umask(old_umask)
-    if path.stat().st_mode & 0o077:
+    info = path.stat()
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise TranscribeError(
+            f"The private folder {path} belongs to another user. Choose an output folder of your own with -o "
+            "(the private folder is created beside it)."
+        )
+    if info.st_mode & 0o077 and os.name == "posix":
         raise TranscribeError(
             f"The private folder {path} can be read by other users. Restrict it with `chmod 700 {path}` "
             "(it holds identifiable transcripts) and run again."
@@ -103,7 +109,7 @@ def make_dir(path: str | os.PathLike) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise _write_error(path / ".", error) from error
+        raise storage_error(path / ".", error) from error
     return path
 
 
@@ -119,25 +125,49 @@ def remove_stale_temporaries(folder: Path) -> None:
 def output_lock(private_dir: Path) -> Iterator[None]:
     """Hold an exclusive lock on an output folder pair for the duration of a run.
 
-    The lock is an advisory ``flock`` on a file in the private folder: the kernel releases it when
-    its process ends in any way, so the lock of a killed run is never stale and is simply taken over.
-    A live one makes the second run stop with a clear message instead of writing beside it.
+    The lock is an advisory lock on a file in the private folder: the system releases it when its
+    process ends in any way, so the lock of a killed run is never stale and is simply taken over.
+    A live one makes the second run stop with a clear message instead of writing beside it. The
+    lock file is never opened through a link (whose target would be overwritten).
     """
     lock = private_dir / "run.lock"
+    flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
     try:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, PRIVATE_FILE_MODE)
+        fd = os.open(lock, flags, PRIVATE_FILE_MODE)
     except OSError as error:
-        raise _write_error(lock, error) from error
+        if error.errno == errno.ELOOP or lock.is_symlink():
+            raise TranscribeError(
+                f"{lock.name} in {private_dir} is a link; transcribe does not write through links there. "
+                "Remove it and run again."
+            ) from None
+        raise storage_error(lock, error) from error
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not _try_lock(fd):
             raise TranscribeError(
                 "Another transcribe run is writing to this output folder. Wait for it to finish, or "
                 "choose another folder with -o."
-            ) from None
+            )
         os.ftruncate(fd, 0)
         os.write(fd, f"{os.getpid()}\n".encode())
         yield
     finally:
         os.close(fd)  # closing releases the lock
+
+
+def _try_lock(fd: int) -> bool:
+    """Take an exclusive, non-blocking lock on an open file: fcntl on POSIX, msvcrt on Windows."""
+    try:
+        import fcntl
+    except ImportError:  # Windows
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True

@@ -10,13 +10,15 @@ share one placeholder.
 
 from __future__ import annotations
 
-import csv
-import io
+import datetime
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..storage import PRIVATE_FILE_MODE, atomic_write
+from ..csvfiles import read_table, write_table
+from ..errors import TranscribeError
+from ..storage import PRIVATE_FILE_MODE, atomic_write, make_private_dir
 from .detect import Detection, Person
 
 LABELS = {
@@ -29,6 +31,8 @@ COLUMNS = ["replacement", "category", "original", "first_seen"]
 
 def normalise(text: str, category: str = "person") -> str:
     """The form used to recognise one entity under different spellings of case and punctuation."""
+    # Without diacritics: speech recognition writes "Zoe" for the roster's "Zoë".
+    text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
     text = re.sub(r"['’]s$", "", text.strip())
     if category in ("phone", "nhs_number"):
         return re.sub(r"\D", "", text)
@@ -52,6 +56,7 @@ class StudyKey:
 
     def __init__(self, people: list[Person], interviewer_label: str = "I", entries: list[KeyEntry] | None = None):
         self.people = {p.id: p for p in people}
+        self.delimiter = ","
         self.interviewer_label = interviewer_label
         self.entries: list[KeyEntry] = []
         self._by_original: dict[tuple[str, str], str] = {}
@@ -137,20 +142,58 @@ class StudyKey:
 
     @classmethod
     def load(cls, path: Path, people: list[Person], interviewer_label: str = "I") -> "StudyKey":
-        entries = []
-        if path.exists():
-            with open(path, newline="", encoding="utf-8") as f:
-                for row in csv.DictReader(f):
-                    entries.append(KeyEntry(row["replacement"], row["category"], row["original"], row["first_seen"]))
-        return cls(people, interviewer_label, entries)
+        """The key in `path` (none yet: an empty one), every row checked; a bad row stops with its line."""
+        table = read_table(path, COLUMNS, required=("replacement", "category", "original"))
+        entries, seen = [], {}
+        for row, line in zip(table.rows, table.lines):
+            category = row["category"].lower()
+            if not re.fullmatch(r"[a-z_]+", category):
+                raise TranscribeError(f"{path.name}, line {line}: category '{row['category']}' is not one transcribe "
+                                      f"writes ({', '.join(LABELS)}). Fix it and run again; nothing was changed.")
+            entry = KeyEntry(row["replacement"], category, normalise(row["original"], category) or row["original"].lower(),
+                             row["first_seen"])
+            other = seen.get((entry.category, entry.original))
+            if other is not None and other != entry.replacement:
+                raise TranscribeError(f"{path.name}, line {line}: '{entry.original}' is given two placeholders "
+                                      f"({other} and {entry.replacement}). Keep one row and run again.")
+            seen[(entry.category, entry.original)] = entry.replacement
+            entries.append(entry)
+        key = cls(people, interviewer_label, entries)
+        key.delimiter = table.delimiter
+        return key
 
-    def to_csv(self) -> str:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        for entry in self.entries:
-            writer.writerow(vars(entry))
-        return buffer.getvalue()
+    def replacements(self) -> set[str]:
+        return {entry.replacement for entry in self.entries}
+
+    def rows(self) -> list[dict]:
+        return [vars(entry) for entry in self.entries]
 
     def save(self, path: Path) -> None:
-        atomic_write(path, self.to_csv(), mode=PRIVATE_FILE_MODE)
+        """Write the key (UTF-8 with BOM, its own delimiter), keeping the previous version in key-history/."""
+        keep_previous(path)
+        write_table(path, COLUMNS, self.rows(), self.delimiter)
+
+
+HISTORY = "key-history"
+HISTORY_KEPT = 20
+
+
+def keep_previous(path: Path) -> None:
+    """Copy `path` into key-history/ beside it (mode 0600), unless that copy is already the newest there."""
+    try:
+        current = path.read_bytes()
+    except FileNotFoundError:
+        return
+    history = make_private_dir(path.parent / HISTORY)
+    versions = sorted(history.glob("key-*.csv"))
+    if versions and versions[-1].read_bytes() == current:
+        return
+    stamp = datetime.datetime.now().strftime("%Y%m%dT%H%M%S%f")
+    atomic_write(history / f"key-{stamp}.csv", current, mode=PRIVATE_FILE_MODE)
+    for old in versions[: max(0, len(versions) + 1 - HISTORY_KEPT)]:
+        old.unlink(missing_ok=True)
+
+
+def newest_previous(path: Path) -> Path | None:
+    versions = sorted((path.parent / HISTORY).glob("key-*.csv"))
+    return versions[-1] if versions else None

@@ -10,12 +10,10 @@ first (low scores, fuzzy or gazetteer matches) come first and say so in the ``pr
 
 from __future__ import annotations
 
-import csv
-import io
 from pathlib import Path
 
+from ..csvfiles import Table, read_table, write_table
 from ..layout import Page
-from ..storage import PRIVATE_FILE_MODE, atomic_write
 from ..transcript import Transcript, format_timestamp
 from .apply import Found, word_at
 
@@ -75,11 +73,16 @@ def decisions_for(all_decisions: dict[str, dict[str, str]], code: str, found: li
     return {f.id: mine[f"{f.id}|{f.detection.text}"] for f in found if f"{f.id}|{f.detection.text}" in mine}
 
 
+REQUIRED = ("interview", "text", "id")
+
+
+def read(path: Path) -> Table:
+    """Every row of review.csv, checked (a bad row raises with its line); missing: no rows."""
+    return read_table(path, COLUMNS, required=REQUIRED)
+
+
 def _read(path: Path) -> list[dict]:
-    if not path.exists():
-        return []
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        return list(csv.DictReader(f))
+    return read(path).rows
 
 
 def update(path: Path, code: str, rows: list[dict]) -> None:
@@ -90,18 +93,16 @@ def update(path: Path, code: str, rows: list[dict]) -> None:
     """
     current = {(r["id"], r["text"]) for r in rows}
     kept = []
-    for row in _read(path):
+    table = read(path)
+    delimiter = table.delimiter
+    for row in table.rows:
         if row.get("interview") != code:
             kept.append(row)
         elif row.get("decision", "").strip() and (row.get("id"), row.get("text")) not in current:
             kept.append(row | {"priority": STALE})
     all_rows = kept + rows
     all_rows.sort(key=lambda r: (r.get("priority") != CHECK_FIRST, code_order(r.get("interview", "")), _number(r.get("line"))))
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, COLUMNS, lineterminator="\n", extrasaction="ignore")
-    writer.writeheader()
-    writer.writerows(all_rows)
-    atomic_write(path, buffer.getvalue(), mode=PRIVATE_FILE_MODE)
+    write_table(path, COLUMNS, all_rows, delimiter)
 
 
 def _number(text: str | None) -> int:
