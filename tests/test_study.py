@@ -30,6 +30,14 @@ def test_the_demo_study_loads():
     assert "WellTogether" in study.prompt() and "Sarah Jones" in study.prompt()
 
 
+def test_init_writes_valid_toml_for_any_file_name(folder):
+    (folder / 'it\'s "quoted" \\ name.flac').write_bytes((folder / "a_first.flac").read_bytes()[:-1] + b"\0")
+    result = CliRunner().invoke(cli, ["init", str(folder)])
+    assert result.exit_code == 0, result.output
+    study = load_study(folder / "study.toml")
+    assert 'it\'s "quoted" \\ name.flac' in [i.audio.name for i in study.interviews]
+
+
 def test_init_proposes_codes_in_file_order(folder):
     result = CliRunner().invoke(cli, ["init", str(folder)])
     assert result.exit_code == 0, result.output
@@ -55,7 +63,14 @@ def write(folder, body: str):
     ('[[interviews]]\naudio = "a_first.flac"\ncodes = ["p1"]\nspeakers = -2\n', r"line 4: speakers must be a whole number"),
     ('[[interviews]]\naudio = "a_first.flac"\ncodes = ["p1"]\n[[people]]\nname = "Ann"\ncode = "p9"\n',
      r"line 6: person Ann has code 'p9', which no interview uses"),
-    ('[study]\ncolour = "blue"\n', r"line 2: unknown setting 'colour'"),
+    ('[study]\ncolour = "blue"\n', r"line 2: unknown key 'colour' in \[study\]"),
+    # Mistakes that used to pass silently (an ignored key loses every alias, which then leak).
+    ('[[people]]\nname = "Ann Lee"\naliasses = ["Ann"]\n', r"line 3: unknown key 'aliasses' in \[\[people\]\]; did you mean aliases\?"),
+    ('[[interviews]]\naudio = "a_first.flac"\ncodes = ["p1"]\nspeaker = 2\n', r"line 4: unknown key 'speaker'.*did you mean speakers\?"),
+    ('[[interviews]]\naudio = "a_first.flac"\ncodes = ["Sarah"]\n[[people]]\nname = "Sarah Jones"\ncode = "Sarah"\n',
+     r"line 3: participant code 'Sarah' is also a name on the study's roster"),
+    ('[[interviews]]\naudio = "a_first.flac"\ncodes = ["p1\\n"]\n', r"participant code 'p1\n' must be"),
+    ('[[interviews]]\naudio = "../elsewhere/a_first.flac"\ncodes = ["p1"]\n', r"line 2: audio file \.\./elsewhere/a_first\.flac is outside the study's folder"),
     ('[[people]]\nname = "Ann"\nrole = "boss"\n', r"line 3: role 'boss'"),
 ])
 def test_bad_study_files_name_the_line_and_the_problem(folder, body, message):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import __version__
 from .anonymise import review
-from .audio import AUDIO_EXTENSIONS, Audio, decode, file_sha256
+from .audio import AUDIO_EXTENSIONS, Audio, decode, file_sha256, special_file
 from .errors import StorageError, TranscribeError
 from .outputs import FileResult, Outputs, OutputSettings
 from .pipeline import Engines, InterviewJob, RunSettings, StageCache, transcribe_interview
@@ -53,8 +53,14 @@ class Reporter:
 
 
 def folders(out: Path) -> tuple[Path, Path]:
-    """The shareable output folder and its private sibling (`transcripts` → `transcripts.private`)."""
-    out = Path(out)
+    """The shareable output folder and its private sibling (`transcripts` → `transcripts.private`).
+
+    The path is resolved first (links, `.`, `..`), so that every way of naming one folder gives
+    the same private folder and the same lock.
+    """
+    out = Path(out).expanduser().resolve()
+    if out.parent == out:
+        raise TranscribeError("The output folder cannot be the root of the file system; choose another with -o.")
     return out, out.with_name(out.name + ".private")
 
 
@@ -94,7 +100,7 @@ class Batch:
         job that fails with a message naming the first.
         """
         jobs: list[InterviewJob] = []
-        prompt = self.study.prompt()
+        prompt = self.study.prompt  # per interview: only the names of its own people (issue 12)
         first_of: dict[str, Path] = {}
         d = self.settings.diarisation
         for path in audio:
@@ -109,11 +115,11 @@ class Batch:
                 counts = (entry.speakers, entry.min_speakers, entry.max_speakers)
                 if counts == (None, None, None):  # the study does not say: the command line does
                     counts = (d.num_speakers, d.min_speakers, d.max_speakers)
-                jobs.append(InterviewJob(path, entry.codes, *counts, entry.roles, self.study.interviewer_label, prompt,
-                                         sha256=sha256))
+                jobs.append(InterviewJob(path, entry.codes, *counts, entry.roles, self.study.interviewer_label,
+                                         prompt(entry.codes), sha256=sha256))
             else:
                 jobs.append(InterviewJob(path, [], d.num_speakers, d.min_speakers, d.max_speakers, None,
-                                         self.study.interviewer_label, prompt, sha256=sha256))
+                                         self.study.interviewer_label, prompt([]), sha256=sha256))
         order = {entry.audio.resolve(): i for i, entry in enumerate(self.study.interviews)}
         jobs.sort(key=lambda j: order.get(j.audio.resolve(), len(order)))
         return jobs
@@ -137,6 +143,8 @@ class Batch:
     def _content_key(path: Path) -> str:
         # The content hash recognises a renamed or moved recording; the name is the fallback for
         # files that cannot be read (they fail later with a clear message).
+        if special_file(path):
+            return f"name:{path}"  # reading a pipe or /dev/zero would never end; it fails with a reason
         try:
             return file_sha256(path)
         except OSError:
@@ -159,6 +167,7 @@ class Batch:
             make_dir(self.out)
             for folder in (self.out, self.private):
                 remove_stale_temporaries(folder)
+            self.outputs.check_study_files()
             jobs: list[InterviewJob] = []
             results: list[FileResult] = []
             try:
@@ -175,12 +184,17 @@ class Batch:
                     log.info("%s: %s", result.code or "-", result.status)
                     self.reporter.done(result)
             except KeyboardInterrupt:
+                self._write_manifest(stopping=True)
                 raise Stopped(results, jobs[len(results):]) from None
             except StorageError as error:
+                self._write_manifest(stopping=True)
                 raise Stopped(results, jobs[len(results):], error) from None
-            finally:
+            try:
                 self._write_manifest()
-            self.outputs.write_methods()
+                results.extend(self.withdraw())
+                self.outputs.write_methods(self.withdrawn_codes())
+            except StorageError as error:  # the summary is still printed
+                raise Stopped(results, [], error) from None
         return results
 
     def _decode(self, job: InterviewJob) -> Audio | None:
@@ -223,7 +237,13 @@ class Batch:
             self._voice = decode(self.study.interviewer_voice).samples
         return self._voice
 
-    def _write_manifest(self) -> None:
+    def _write_manifest(self, stopping: bool = False) -> None:
+        """Record the study and output settings for `apply` and `export`. While the batch is
+        already stopping (Ctrl-C, a full disk) a failure here must not hide why it stopped."""
+        if stopping:
+            with contextlib.suppress(StorageError):
+                self._write_manifest()
+            return
         manifest = {
             "study": str(self.study.path.resolve()) if self.study.path else None,
             "output": {"formats": self.output.formats, "width": self.output.width,
@@ -237,13 +257,44 @@ class Batch:
         make_private_dir(self.private)
         with output_lock(self.private):
             make_dir(self.out)
+            self.outputs.check_study_files()
+            withdrawn = self.withdrawn_codes()
             for path in sorted(self.private.glob("*.identifiable.json"), key=lambda p: review.code_order(p.name.split(".")[0])):
+                if path.name.split(".")[0] in withdrawn:
+                    continue
                 transcript = Transcript.from_json(path.read_text())
                 result = FileResult(path, transcript.code, "done", duration=transcript.duration)
                 self.outputs.write(transcript, result, cached_only=True)
                 results.append(result)
             self._write_manifest()
-            self.outputs.write_methods()
+            results.extend(self.withdraw())
+            self.outputs.write_methods(withdrawn)
+        return results
+
+    def withdrawn_codes(self) -> set[str]:
+        """Interviews transcribed into these folders that the study file no longer lists.
+
+        Only a study file that lists its interviews can withdraw one; recordings outside it keep
+        the codes they were given (codes.json).
+        """
+        if self.study.path is None or not self.study.interviews:
+            return set()
+        current = {c for entry in self.study.interviews for c in entry.codes} | set(self._load_codes().values())
+        made = {p.name.split(".")[0] for p in self.private.glob("*.identifiable.json")} | self.outputs.owned.codes()
+        return {code for code in made if code not in current}
+
+    def withdraw(self) -> list[FileResult]:
+        """Remove the shareable files of withdrawn interviews (their private files stay)."""
+        results = []
+        for code in sorted(self.withdrawn_codes(), key=review.code_order):
+            if not self.outputs.owned.shareable(code):
+                continue
+            left = self.outputs.remove_shareable(code)
+            message = "no longer in the study file: its shareable files were removed (private files kept)"
+            if left:
+                message += f"; left as they are, changed after transcribe wrote them: {', '.join(left)}"
+            log.info("%s: withdrawn", code)
+            results.append(FileResult(Path(code), code, "withdrawn", message))
         return results
 
 
@@ -311,6 +362,7 @@ def summary_lines(results: list[FileResult]) -> list[str]:
     for r in results:
         flag = "  (check speaker roles: low confidence)" if r.low_confidence_roles else ""
         what = f"{r.status}{': ' + r.message if r.message else ''}"
-        lines.append(f"  {r.code or '-':<6} {r.audio.name}: {what}{flag}")
+        name = "" if r.status == "withdrawn" else f" {r.audio.name}:"
+        lines.append(f"  {r.code or '-':<6}{name} {what}{flag}")
     return lines
 

@@ -18,7 +18,10 @@ from .audio import AUDIO_EXTENSIONS
 from .errors import TranscribeError
 
 STUDY_FILE = "study.toml"
-CODE_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,15}$")
+CODE_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,15}")  # always with fullmatch: "p1\n" is no code
+STUDY_KEYS = {"interviewer_label", "language", "places", "organisations", "allow", "vocabulary", "interviewer_voice"}
+INTERVIEW_KEYS = {"audio", "codes", "code", "speakers", "min_speakers", "max_speakers", "roles"}
+PERSON_KEYS = {"name", "aliases", "role", "code"}
 ROLES = ("participant", "interviewer", "other")
 
 
@@ -53,10 +56,15 @@ class Study:
         resolved = audio.resolve()
         return next((i for i in self.interviews if i.audio.resolve() == resolved), None)
 
-    def prompt(self) -> str | None:
-        """Vocabulary and roster names for Whisper's initial prompt (spellings the study uses)."""
+    def prompt(self, codes: list[str] | None = None) -> str | None:
+        """Vocabulary and roster names for Whisper's initial prompt (spellings the study uses).
+
+        Given an interview's codes, only the names of its own participants and of the interviewer
+        are included: names in the prompt pull similar spoken names towards them (benchmarks/prompt.py).
+        """
+        people = self.people if codes is None else [p for p in self.people if p.role == "interviewer" or p.id in codes]
         terms = list(dict.fromkeys(
-            [*self.vocabulary, *(n for p in self.people for n in p.names if " " in n or n[:1].isupper()),
+            [*self.vocabulary, *(n for p in people for n in p.names if " " in n or n[:1].isupper()),
              *self.places, *self.organisations]
         ))
         return ", ".join(terms) + "." if terms else None
@@ -119,10 +127,13 @@ def load_study(path: str | Path) -> Study:
         if not voice.is_file():
             raise _error(path, lines.of("interviewer_voice"), f"interviewer_voice file {voice.name} not found")
         study.interviewer_voice = voice
-    unknown = set(settings) - {"interviewer_label", "language", "places", "organisations", "allow", "vocabulary", "interviewer_voice"}
-    if unknown:
-        key = sorted(unknown)[0]
-        raise _error(path, lines.of(key), f"unknown setting '{key}' in [study]")
+    _check_keys(settings, STUDY_KEYS, "[study]", path, lines)
+    for table, allowed in (("interviews", INTERVIEW_KEYS), ("people", PERSON_KEYS)):
+        entries = data.get(table, [])
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise _error(path, _table_line(lines, table), f"write each entry of {table} as [[{table}]]")
+        for entry in entries:
+            _check_keys(entry, allowed, f"[[{table}]]", path, lines)
 
     codes_seen: dict[str, int] = {}
     audio_seen: set[Path] = set()
@@ -132,6 +143,9 @@ def load_study(path: str | Path) -> Study:
         if not isinstance(audio_name, str):
             raise _error(path, _table_line(lines, "interviews", index), "every [[interviews]] entry needs audio = \"file name\"")
         audio = (base / audio_name)
+        if not audio.resolve().is_relative_to(base.resolve()):
+            raise _error(path, line, f"audio file {audio_name} is outside the study's folder; move it into "
+                         f"{base.name or 'this folder'} (or a folder inside it) and give its path from there")
         if not audio.is_file():
             raise _error(path, line, f"audio file {audio_name} not found (paths are relative to the study file's folder)")
         if audio.resolve() in audio_seen:
@@ -143,7 +157,7 @@ def load_study(path: str | Path) -> Study:
             raise _error(path, line, f"interview {audio_name} needs codes = [\"p1\"] (its participant code or codes)")
         for code in codes:
             code_line = lines.of("codes", code) or lines.of("code", code)
-            if not CODE_PATTERN.match(code):
+            if not CODE_PATTERN.fullmatch(code):
                 raise _error(path, code_line, f"participant code '{code}' must be a letter followed by up to 15 letters, digits, - or _")
             if code == study.interviewer_label:
                 raise _error(path, code_line, f"participant code '{code}' is the interviewer label")
@@ -187,7 +201,23 @@ def load_study(path: str | Path) -> Study:
     if study.interviewer_label.casefold() in names:
         raise _error(path, lines.of("interviewer_label"), f"interviewer_label '{study.interviewer_label}' is also a "
                      "name on the study's roster; use a label such as \"I\" or \"Int\"")
+    for code in codes_seen:
+        if code.casefold() in names:
+            raise _error(path, lines.of("codes", code) or lines.of("code", code),
+                         f"participant code '{code}' is also a name on the study's roster: codes name the shareable "
+                         "files and label the speakers, so they must not be names. Use codes such as p1, p2")
     return study
+
+
+def _check_keys(table: dict, allowed: set[str], where: str, path: Path, lines: _Lines) -> None:
+    """Reject a key the study file does not know, suggesting the nearest one ("aliasses" → "aliases")."""
+    import difflib
+
+    for key in table:
+        if key not in allowed:
+            near = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.6)
+            hint = f"; did you mean {near[0]}?" if near else f" (expected one of {', '.join(sorted(allowed))})"
+            raise _error(path, lines.of(key), f"unknown key '{key}' in {where}{hint}")
 
 
 def _table_line(lines: _Lines, table: str, index: int = 0) -> int | None:
@@ -202,7 +232,7 @@ def _table_line(lines: _Lines, table: str, index: int = 0) -> int | None:
 
 def _string(settings: dict, key: str, default: str, path: Path, lines: _Lines) -> str:
     value = settings.get(key, default)
-    if not isinstance(value, str) or (key == "interviewer_label" and not CODE_PATTERN.match(value)):
+    if not isinstance(value, str) or (key == "interviewer_label" and not CODE_PATTERN.fullmatch(value)):
         raise _error(path, lines.of(key), f"{key} must be a short text without spaces")
     return value
 
@@ -281,18 +311,27 @@ vocabulary = []              # spellings that help recognition: project names, j
 
 
 def template(folder: Path) -> str:
-    """A commented study.toml proposing codes p1…pN for the audio files in `folder`, in file order."""
-    parts = [TEMPLATE_HEADER.format(folder=folder.name or ".")]
+    """A commented study.toml proposing codes p1…pN for the audio files in `folder`, in file order.
+
+    Values are written by a TOML library, so any file name (quotes, backslashes) stays valid TOML;
+    the result is parsed once more before it is returned.
+    """
+    import tomli_w
+
+    name = (folder.name or ".").replace("\n", " ").replace("\r", " ")
+    parts = [TEMPLATE_HEADER.format(folder=name)]
     files = audio_files(folder)
     for number, audio in enumerate(files, start=1):
         relative = audio.relative_to(folder).as_posix()
+        entry = tomli_w.dumps({"audio": relative}) + f'codes = ["p{number}"]\n'
         parts.append(
-            f"\n[[interviews]]\naudio = \"{relative}\"\ncodes = [\"p{number}\"]\n# speakers = 2          # default: --speakers (2)\n"
-            "# roles = [\"I\", \"p{number}\"]   # labels in order of first speech, if automatic roles go wrong\n".replace(
-                "{number}", str(number))
+            f"\n[[interviews]]\n{entry}# speakers = 2          # default: --speakers (2)\n"
+            f"# roles = [\"I\", \"p{number}\"]   # labels in order of first speech, if automatic roles go wrong\n"
         )
     parts.append(
         "\n# [[people]]\n# name = \"Jane Doe\"\n# aliases = [\"Jane\", \"Ms Doe\"]\n# code = \"p1\"            # a participant\n"
         "#\n# [[people]]\n# name = \"Alex Smith\"\n# role = \"interviewer\"\n#\n# [[people]]\n# name = \"Tom\"             # someone else who is mentioned\n"
     )
-    return "".join(parts)
+    text = "".join(parts)
+    tomllib.loads(text)  # a bug here must never hand the researcher a file that does not load
+    return text
