@@ -1,0 +1,233 @@
+"""The safety net: nothing the study knows reaches a shareable file, whatever detection found.
+
+It runs on the anonymised transcript, the text every shareable format is rendered from, after
+detection and before any shareable byte is written, and it does not trust detection or the
+cache: it looks for every roster name and alias, each word of a person's multi-word name, and
+every original in the study key, folded (case, diacritics, apostrophes, possessives with or
+without the apostrophe, hyphens, "St"/"Saint", "centre"/"center").
+
+A hit is turned into a detection in the identifiable transcript's coordinates, so the key gives
+it its placeholder (a participant's code, the number a person already has) and the review file
+lists it. Where the form is also an ordinary English word, lower case, and nothing around it marks
+a name ("I will go"), it is not replaced but listed first in the review with the reason, until the
+researcher accepts it. :func:`verify` then checks the final text and refuses it if anything known
+is still readable that nobody decided to keep.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from ..errors import TranscribeError
+from ..transcript import Transcript
+from .apply import Found, word_offsets
+from .detect import Detection, Person
+from .key import StudyKey
+
+SOURCE = "safety net"
+# Categories whose originals are words that can be matched in running text.
+TEXT_CATEGORIES = {"person", "place", "organisation", "address", "email", "url"}
+TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "doctor", "prof", "professor", "sir", "dame", "nurse", "st", "saint"}
+# A word before the form that introduces a name ("my friend will"), or after it that a name is the
+# subject of ("will said", "rose went"): either makes an ordinary word a name.
+CUES_BEFORE = {"mr", "mrs", "ms", "miss", "dr", "friend", "mate", "mum", "mom", "dad", "brother", "sister", "son",
+               "daughter", "wife", "husband", "partner", "cousin", "aunt", "auntie", "uncle", "nan", "gran",
+               "called", "named", "neighbour", "neighbor", "boss", "colleague", "carer",
+               "met", "told", "asked", "saw", "visited", "phoned", "rang", "texted", "married", "thanked"}
+VERBS_AFTER = {"said", "says", "told", "tells", "asked", "asks", "went", "goes", "was", "came", "comes", "got",
+               "rang", "rings", "lives", "lived", "works", "worked", "thinks", "thought", "wanted", "wants", "knew"}
+REASON_ORDINARY = "check first: on the study's list but also an ordinary word; not replaced unless you accept it"
+
+
+@dataclass(frozen=True)
+class Term:
+    """One form to look for, and what it stands for."""
+
+    words: tuple[str, ...]  # folded words
+    category: str
+    entity: str  # roster person id, or the key's original
+    roster: bool
+
+    @property
+    def ordinary(self) -> bool:
+        return len(self.words) == 1 and self.words[0] in ordinary_words()
+
+
+@dataclass(frozen=True)
+class Hit:
+    turn: int
+    detection: Detection  # in the identifiable turn's text
+    ordinary: bool  # an ordinary word with no name context: listed, not replaced by default
+
+
+def fold(text: str) -> str:
+    """Lower case, no diacritics, one kind of apostrophe and dash."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return text.replace("’", "'").replace("‘", "'").replace("–", "-").replace("—", "-").casefold()
+
+
+def _word_pattern(word: str) -> str:
+    if word in ("st", "saint"):
+        return r"(?:saint|st\.?)"
+    pieces = [re.escape(piece) for piece in re.split(r"[-']", word)]
+    pattern = r"[-' ]?".join(pieces)
+    if len(word) > 4 and word.endswith(("re", "er")):
+        pattern = pattern[:-2] + "(?:re|er)"
+    return pattern
+
+
+def _term_regex(term: Term) -> re.Pattern[str]:
+    """Whole words, any inner possessive optional ("St James's Park" / "St James Park"); a person's
+    name also with a possessive written without the apostrophe ("Zoes mum")."""
+    inner = r"(?:'s|')?"
+    body = r"[\s\-]+".join(_word_pattern(w) + inner for w in term.words)
+    last = r"(?:s)?" if term.category == "person" else ""
+    return re.compile(rf"(?<![\w@\[]){body}{last}(?![\w@\]])")
+
+
+def terms_for(people: list[Person], key: StudyKey) -> list[Term]:
+    """Every form the study knows: roster names and aliases, each word of a person's multi-word
+    name (not titles, not short words), and every original in the key."""
+    terms: dict[tuple, Term] = {}
+
+    def add(text: str, category: str, entity: str, roster: bool) -> None:
+        words = tuple(re.sub(r"(?:'s|s')$|'$", "", w.strip(".")) for w in re.split(r"\s+", fold(text).strip())
+                      if w.strip("."))
+        if words and any(len(w) > 1 for w in words):
+            terms.setdefault((words, category), Term(words, category, entity, roster))
+
+    for person in people:
+        for name in person.names:
+            add(name, "person", person.id, True)
+            parts = fold(name).split()
+            if len(parts) > 1:
+                for part in parts:
+                    if part.strip(".") not in TITLES and len(part) > 2:
+                        add(part, "person", person.id, True)
+    for entry in key.entries:
+        if entry.category not in TEXT_CATEGORIES or not entry.original.strip():
+            continue
+        add(entry.original, entry.category, entry.original, False)
+        if entry.category == "person":
+            for part in entry.original.split():
+                if part not in TITLES and len(part) > 2:
+                    add(part, "person", entry.original, False)
+    return list(terms.values())
+
+
+class SafetyNet:
+    """Finds what the study knows in anonymised text; build once per interview write."""
+
+    def __init__(self, people: list[Person], key: StudyKey, allow: list[str] = ()):
+        self.people = {p.id: p for p in people}
+        self.terms = sorted(terms_for(people, key), key=lambda t: -sum(len(w) for w in t.words))
+        self.patterns = [(term, _term_regex(term)) for term in self.terms]
+        self.allow = {fold(a).strip() for a in allow if a.strip()}
+
+    def find(self, identifiable: Transcript, anonymised: Transcript) -> list[Hit]:
+        """Known forms still readable in `anonymised`, located in `identifiable`'s turns."""
+        hits = []
+        for index, (original, shown) in enumerate(zip(identifiable.turns, anonymised.turns)):
+            hits.extend(self._find_in_turn(index, original, shown))
+        return hits
+
+    def _find_in_turn(self, index: int, original, shown) -> list[Hit]:
+        text = shown.text
+        folded, positions = _folded_with_positions(text)
+        taken: list[tuple[int, int]] = []
+        hits = []
+        for term, pattern in self.patterns:
+            for match in pattern.finditer(folded):
+                a, b = positions[match.start()], positions[match.end() - 1] + 1
+                if any(a < y and x < b for x, y in taken) or _inside_placeholder(text, a):
+                    continue
+                if fold(text[a:b]).strip("'") in self.allow:
+                    continue
+                span = _to_identifiable(original, shown, a, b)
+                if span is None:
+                    continue
+                taken.append((a, b))
+                ambiguous = text[a:b].islower() or _sentence_start(text, a)  # "Will you…" starts a sentence
+                ordinary = term.ordinary and ambiguous and not _name_context(folded, match)
+                start, end = span
+                category = term.category
+                detection = Detection(start, end, original.text[start:end], category, SOURCE,
+                                      0.5 if ordinary else 1.0, term.entity)
+                hits.append(Hit(index, detection, ordinary))
+        return hits
+
+
+def _folded_with_positions(text: str) -> tuple[str, list[int]]:
+    """`text` folded, with the index in `text` of every folded character."""
+    chars, positions = [], []
+    for i, ch in enumerate(text):
+        for f in fold(ch):
+            chars.append(f)
+            positions.append(i)
+    return "".join(chars), positions
+
+
+def _inside_placeholder(text: str, position: int) -> bool:
+    opening, closing = text.rfind("[", 0, position), text.rfind("]", 0, position)
+    return opening > closing
+
+
+def _name_context(folded: str, match: re.Match) -> bool:
+    """A cue before the form ("my friend will") or a verb after it that makes it the subject ("will said")."""
+    before = re.findall(r"[\w']+", folded[: match.start()])[-1:]
+    after = re.findall(r"[\w']+", folded[match.end():])[:1]
+    return bool(before and before[0] in CUES_BEFORE or after and after[0] in VERBS_AFTER)
+
+
+def _sentence_start(text: str, position: int) -> bool:
+    return not text[:position].strip() or text[:position].rstrip()[-1] in ".?!"
+
+
+def _to_identifiable(original, shown, a: int, b: int) -> tuple[int, int] | None:
+    """The span of the identifiable turn's text that shows the same words as [a, b) of the
+    anonymised one (anonymisation changes only the text of detected words, never their number)."""
+    shown_spans, original_spans = word_offsets(shown), word_offsets(original)
+    touched = [i for i, (x, y) in enumerate(shown_spans) if x < b and y > a]
+    if not touched:
+        return None
+    first, last = touched[0], touched[-1]
+    if shown.words[first].text.strip() != original.words[first].text.strip() or \
+            shown.words[last].text.strip() != original.words[last].text.strip():
+        return None  # part of a placeholder already: nothing readable to map
+    start = original_spans[first][0] + (a - shown_spans[first][0])
+    end = original_spans[last][0] + (b - shown_spans[last][0])
+    return start, end
+
+
+def protect(net: SafetyNet, identifiable: Transcript, anonymised: Transcript) -> list[Hit]:
+    """Hits for the study's known forms left in `anonymised`; raise if the scan cannot run."""
+    try:
+        return net.find(identifiable, anonymised)
+    except Exception as error:  # fail closed: a net that cannot run must stop the shareable write
+        raise TranscribeError(f"the final check for known names could not run ({type(error).__name__})") from error
+
+
+@functools.cache
+def ordinary_words() -> frozenset[str]:
+    """Ordinary English words: lower case in Webster's Second and known to WordNet (as shipped in
+    the spaCy model's lemmatiser tables), which leaves out Webster's archaic words ("kerry")."""
+    import glob
+    import importlib.util
+    import os
+
+    import srsly
+    from english_words import get_english_words_set
+
+    from .detect import SPACY_MODEL
+
+    spec = importlib.util.find_spec(SPACY_MODEL)
+    if spec is None or spec.origin is None:
+        raise TranscribeError(f"The spaCy model {SPACY_MODEL} is not installed; anonymisation needs it.")
+    tables = glob.glob(os.path.join(os.path.dirname(spec.origin), "*", "lemmatizer", "lookups", "lookups.bin"))
+    index = srsly.read_msgpack(tables[0])["lemma_index"]
+    wordnet = {word for words in index.values() for word in words}
+    return frozenset(w for w in get_english_words_set(["web2"]) if w.islower() and w in wordnet)
