@@ -238,7 +238,8 @@ def to_transcript(cues: list[Cue], code: str, labels: dict[str, str], sha256: st
     return Transcript(
         code=code, duration=round(duration, 3), turns=turns,
         audio={"sha256": sha256, "format": f"{kind} transcript"},
-        models={"recognition": {"name": f"none (imported {kind} transcript)", "source": "imported"},
+        models={"recognition": {"name": "none", "source": "imported",
+                                "description": f"imported from a {kind} transcript"},
                 "transcribe": __version__},
         settings={"import": {"format": kind, "timed": timed}},
         speakers=[{"id": raw_ids[label], "label": labels[label], "talk_time": 0.0} for label in labels],
