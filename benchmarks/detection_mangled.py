@@ -26,7 +26,7 @@ LOOKS_LIKE = 0.6
 
 
 def words(text: str) -> list[str]:
-    return [w.lower() for w in re.findall(r"[^\W_]+(?:['’][^\W_]+)?", text)]
+    return [w.lower() for w in re.findall(r"[^\W_]+(?:['’-][^\W_]+)*", text)]
 
 
 def transcript_words(path: Path) -> list[str]:
@@ -44,6 +44,8 @@ def recognised_forms(truth: dict, recognised: list[str]) -> dict[str, list[str]]
     spoken = [w for turn in truth["turns"] for w in words(turn["text"])]
     matcher = difflib.SequenceMatcher(None, spoken, recognised, autojunk=False)
     forms: dict[str, list[str]] = {}
+    names = {item["text"].lower() for item in truth["identifiers"]}
+    ordinary = set(spoken) - names
     for item in truth["identifiers"]:
         target = item["text"].lower()
         found: list[str] = []
@@ -52,8 +54,9 @@ def recognised_forms(truth: dict, recognised: list[str]) -> dict[str, list[str]]
                 if i1 <= index < i2 and tag in ("equal", "replace"):
                     block = recognised[j1 + (index - i1)] if tag == "equal" else None
                     found += [block] if block else recognised[j1:j2]
+        # A word of the script written in the identifier's place ("and") is not the identifier.
         forms[item["text"]] = [w for w in dict.fromkeys(found)
-                               if jellyfish.jaro_winkler_similarity(w, target) >= LOOKS_LIKE]
+                               if jellyfish.jaro_winkler_similarity(w, target) >= LOOKS_LIKE and w not in ordinary]
     return forms
 
 
@@ -74,13 +77,55 @@ def measure(out: Path, truth_path: Path = TRUTH) -> dict:
     return report
 
 
+def redetect(identifiable_json: Path, study: Path | None, truth_path: Path = TRUTH) -> dict:
+    """Detection alone, on a run's recognised text: which recognised forms no detection covers.
+
+    For comparing detector versions on the same recognition without re-running the models (put
+    the version to test first on PYTHONPATH). Every detection is replaced by default, so this is
+    what the shareable files show before the study-wide safety net.
+    """
+    import tomllib
+
+    from transcribe.anonymise.detect import Detector, DetectorConfig, Person
+
+    config = DetectorConfig()
+    if study is not None:
+        data = tomllib.loads(study.read_text(encoding="utf-8"))
+        roster = tuple(Person(p["name"], (p["name"], *p.get("aliases", ())), "participant" if p.get("code") else "other")
+                       for p in data.get("people", ()))
+        config = DetectorConfig(roster=roster, places=tuple(data["study"].get("places", ())),
+                                organisations=tuple(data["study"].get("organisations", ())),
+                                allow=tuple(data["study"].get("allow", ())))
+    detector = Detector(config)
+    truth = json.loads(truth_path.read_text(encoding="utf-8"))
+    turns = ["".join(w["text"] for w in t["words"]).strip()
+             for t in json.loads(identifiable_json.read_text(encoding="utf-8"))["turns"]]
+    forms = recognised_forms(truth, [w for text in turns for w in words(text.replace("(?)", ""))])
+    readable = []
+    for name, ws in forms.items():
+        for text in turns:
+            spans = [(d.start, d.end) for d in detector.detect(text)]
+            for w in ws:
+                for m in re.finditer(rf"(?<![^\W_]){re.escape(w)}(?![^\W_])", text, re.IGNORECASE):
+                    if not any(a <= m.start() and m.end() <= b for a, b in spans):
+                        readable.append(name)
+    return {"identifiers": len(truth["identifiers"]), "recognised_as": forms, "readable": sorted(set(readable)),
+            "readable_count": len(set(readable))}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", type=Path, help="the shareable folder of the run (its .private beside it)")
+    parser.add_argument("--redetect", type=Path, metavar="IDENTIFIABLE_JSON",
+                        help="run detection again on this recognised transcript instead")
+    parser.add_argument("--study", type=Path, help="with --redetect: the study file")
     parser.add_argument("--label", default="current")
     parser.add_argument("-o", "--output", type=Path)
     args = parser.parse_args()
-    report = {"label": args.label, **measure(args.out)}
+    if args.redetect:
+        report = {"label": args.label, **redetect(args.redetect, args.study)}
+    else:
+        report = {"label": args.label, **measure(args.out)}
     print(json.dumps(report, indent=1, ensure_ascii=False))
     if args.output:
         existing = json.loads(args.output.read_text()) if args.output.exists() else {}

@@ -65,6 +65,8 @@ CATEGORIES = ("person", "place", "organisation", "address", "email", "phone", "u
 # In order of priority where detections overlap.
 SOURCES = ("roster", "list", "pattern", "address", "institution", "ner", "fuzzy", "misheard", "gazetteer")
 _PRIORITY = {source: rank for rank, source in enumerate(SOURCES)}
+# Right after a detected name, a word this close to a roster surname is that surname misheard.
+ROSTER_SURNAME_SIMILARITY = 0.65
 
 # Given in full: Presidio's default configuration ignores organisations (too many false positives
 # for a precision-minded default), and recall matters more here.
@@ -144,6 +146,8 @@ class Detector:
         # Presidio drops a result whose text is an allowed phrase (any case).
         self._allow_list = [f"^(?:{r.pattern})$" for r in allowed]
         self._surnames = last_names()
+        # Later words of the roster's full names: a surname the recogniser made ordinary ("oiler").
+        self._roster_surnames = {fold(w) for p in config.roster for n in p.names for w in n.split()[1:] if len(w) > 3}
 
     def detect(self, text: str, probabilities: Sequence[tuple[int, int, float]] | None = None) -> list[Detection]:
         """Identifiers in `text`, sorted by start and non-overlapping, allow list applied.
@@ -169,7 +173,8 @@ class Detector:
         found = [d for d in found if d.source == "pattern" or not is_filler(d.text)]
         fuzzy = [d for d in found if d.source in ("fuzzy", "misheard") and d.entity]
         kept = _join_names(_resolve_overlaps(found), text)
-        kept = _resolve_overlaps([*kept, *_surnames_after(kept, doc, self._surnames, self._lexicon)])
+        kept = _resolve_overlaps([*kept, *_surnames_after(kept, doc, self._surnames, self._lexicon,
+                                                                 self._roster_surnames)])
         return _link_to_roster(kept, fuzzy)
 
 
@@ -229,12 +234,13 @@ def _join_names(detections: list[Detection], text: str) -> list[Detection]:
     return joined
 
 
-def _surnames_after(detections: list[Detection], doc: Doc, surnames: frozenset[str],
-                    lexicon: Lexicon) -> Iterable[Detection]:
+def _surnames_after(detections: list[Detection], doc: Doc, surnames: frozenset[str], lexicon: Lexicon,
+                    roster_surnames: Iterable[str] = ()) -> Iterable[Detection]:
     """The surname after a detected first name ("sarah baker"), as a person detection of its own.
 
     A word counts if it is a known surname used as a noun, in no dictionary at all, or a noun the
-    recogniser was unsure of ("tadhg oiler" for Tadhg Oyelaran), and the
+    recogniser was unsure of, or a word that looks like a roster surname ("tadhg oiler" for Tadhg
+    Oyelaran), and the
     first name is not already followed by one (a longer name detected whole). The detection
     covers the first name too unless that names a known person, whose key entry must not change.
     """
@@ -242,7 +248,7 @@ def _surnames_after(detections: list[Detection], doc: Doc, surnames: frozenset[s
         if detection.category != "person":
             continue
         span = doc.char_span(detection.start, detection.end, alignment_mode="expand")
-        if span is None or span.end >= len(doc) or len(span) > 2:
+        if span is None or span.end >= len(doc) or sum(t.is_alpha for t in span) > 2:
             continue
         after = doc[span.end]
         if after.idx != detection.end + 1 or not after.is_alpha or len(after) < 2 or after.is_stop:
@@ -252,7 +258,8 @@ def _surnames_after(detections: list[Detection], doc: Doc, surnames: frozenset[s
         unknown = not lexicon.is_english(after.text, after.lemma_)
         probability = word_probability(doc, after)
         unsure = probability is not None and probability < LOW_PROBABILITY and after.pos_ in ("NOUN", "PROPN", "X")
-        if not (surname or unknown or unsure) or is_filler(after.text):
+        like_roster = any(name_similarity(folded, s) >= ROSTER_SURNAME_SIMILARITY for s in roster_surnames)
+        if not (surname or unknown or unsure or like_roster) or is_filler(after.text):
             continue
         if detection.entity is not None:
             yield Detection(after.idx, after.idx + len(after), after.text, "person", "gazetteer", 0.5, None)

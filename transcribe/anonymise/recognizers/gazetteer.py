@@ -77,5 +77,23 @@ class GazetteerRecognizer(ProjectRecognizer):
             return None
         common = self.lexicon.is_common(span.text, span.lemma_ if len(span) == 1 else None)
         if common and not named_by_context(span, category):
+            if category == "person" and _lower_case_subject(span):
+                return self.make(category, span.start_char, span.end_char, 0.35)
             return None
         return self.make(category, span.start_char, span.end_char, 0.4 if common else 0.5)
+
+
+def _lower_case_subject(span) -> bool:
+    """A lower-case first name that is also a word, as the subject of a verb ("grace says", "tom
+    drives me"): in speech without capitals, the only sign left. Listed to check first."""
+    token = span[0]
+    if len(span) != 1 or not token.is_lower or token.dep_ not in ("nsubj", "nsubjpass", "conj"):
+        return False
+    if token.pos_ not in ("NOUN", "PROPN"):
+        return False
+    before = token.doc[token.i - 1] if token.i > 0 else None
+    if before is not None and (before.pos_ in ("DET", "ADJ", "NUM") or before.tag_ == "PRP$"):
+        return False
+    head = token.head if token.dep_ != "conj" else token.head.head
+    # A verb of its own ("grace says"), not a copula ("hope is the right word").
+    return head.pos_ == "VERB" and head.lemma_ != "be" and head.i > token.i
