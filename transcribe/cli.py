@@ -244,6 +244,9 @@ def _run_batch(paths: list[Path], out: Path, study_path: Path | None, settings, 
         batch = Batch(out, settings, output, study, reporter)
         try:
             results = batch.run(audio)
+        except TranscribeError:
+            reporter.stop()  # the error goes below the bar, not into it
+            raise
         except Stopped as stop:
             reporter.stop()
             console.say(f"Error: {stop.reason}" if stop.reason else "Interrupted.")
@@ -290,11 +293,12 @@ def models(download, model_dir):
         rows = model_store.list_models(model_dir)
     except TranscribeError as error:
         _fail(error)
-    table = [("stage", "model", "source", "status")] + [(r.stage, r.name, r.source, r.status) for r in rows]
-    widths = [max(len(row[i]) for row in table) + 2 for i in range(3)]
+    table = [("stage", "model", "source", "status", "measured")] + [(r.stage, r.name, r.source, r.status, r.cost) for r in rows]
+    widths = [max(len(row[i]) for row in table) + 2 for i in range(4)]
     for row in table:
-        click.echo("".join(f"{cell:<{w}}" for cell, w in zip(row, widths)) + row[3])
+        click.echo(("".join(f"{cell:<{w}}" for cell, w in zip(row, widths)) + row[4]).rstrip())
     click.echo(f"\nConverted weights are cached in {model_store.cache_dir(model_dir)}")
+    click.echo(model_store.AUTO_RULE)
 
 
 @cli.command()
@@ -436,7 +440,6 @@ def export(folder, out, formats, width, timestamps, quiet, verbose):
 @click.option("--no-browser", is_flag=True, help="Print the studio's address without opening a browser.")
 def review(out, as_csv, port, no_browser):
     """Review, correct and approve the transcripts in the browser (local only); --csv: summarise review.csv."""
-    import csv
     from collections import Counter
 
     from .batch import folders
@@ -453,8 +456,12 @@ def review(out, as_csv, port, no_browser):
     path = private / "review.csv"
     if not path.exists():
         _fail(TranscribeError(f"No review file in {private}: run `transcribe run` first."))
-    with open(path, newline="", encoding="utf-8-sig") as f:
-        rows = list(csv.DictReader(f))
+    from .anonymise.review import read as read_review
+
+    try:
+        rows = read_review(path).rows  # whatever a spreadsheet saved, every row checked
+    except TranscribeError as error:
+        _fail(error)
     by_category = Counter(r["category"] for r in rows)
     check = sum(1 for r in rows if r["priority"])
     decided = sum(1 for r in rows if r["decision"].strip())

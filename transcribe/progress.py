@@ -3,7 +3,7 @@
 The pipeline reports progress as seconds of audio, counting diarisation as the first half of each
 recording and recognition as the second. Here each stage is weighted by what it costs on the
 device (measured in benchmarks/results), so the percentage and the ETA follow time, not audio:
-on a CPU diarisation takes about two thirds of the time. As the run goes on, the costs are
+on a CPU diarisation takes about 60-70 % of the time. As the run goes on, the costs are
 corrected by what this machine actually takes.
 """
 
@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-# Seconds of work per second of audio, per device, tiny.en: benchmarks/results/cpu-10min.json
-# (2 CPU cores: diarisation 0.160, recognition 0.077) and gpu-h200-60min.json (H200: 0.0019,
-# 0.0017). Anonymising and writing take about 1 s per 10 minutes of audio.
+# Seconds of work per second of audio, per device, measured in benchmarks/results on 2 CPU cores:
+# diarisation 0.130 with the default settings (sweep-cpu-refined.json: step 0.25, batch 4),
+# recognition with tiny.en 0.077 (cpu-10min.json); on an H200 (gpu-h200-60min.json) 0.0019 and
+# 0.0017. Anonymising and writing take about 1 s per 10 minutes of audio (cpu-10min.json).
 STAGE_COSTS = {
-    "cpu": {"diarising": 0.160, "recognising": 0.077, "finishing": 0.0015},
+    "cpu": {"diarising": 0.130, "recognising": 0.077, "finishing": 0.0015},
     "cuda": {"diarising": 0.0019, "recognising": 0.0017, "finishing": 0.0015},
 }
 # The pipeline's stage names, mapped to the stage whose work they report.
