@@ -88,8 +88,8 @@ def reporter_run(reporter: ProgressReporter, messages=(), pause: float = 0.0):
                 reporter.stage(code, stage, 5.0)
                 time.sleep(pause)
             reporter.stage(code, done, 0.0)
-        for message in messages:
-            reporter.say(message)
+        for message in messages:  # a text for the Reporter, or something that writes on its own
+            message() if callable(message) else reporter.say(message)
         reporter.stage(code, "anonymising", 0)
         reporter.stage(code, "writing", 0)
         reporter.done(FileResult(audio, code, "done", duration=40.0))
@@ -148,7 +148,11 @@ sys.path.insert(0, {tests!r})
 from pathlib import Path
 from test_progress import reporter_run
 from transcribe.progress import ProgressReporter
-reporter_run(ProgressReporter({{Path("a.wav"): 40.0, Path("b.wav"): 40.0}}, "cpu"), ["MESSAGE-ONE"], pause=0.3)
+import logging
+from transcribe import cli
+cli._setup_logging(False, False)
+warn = lambda: logging.getLogger("transcribe").warning("LOG-TWO")
+reporter_run(ProgressReporter({{Path("a.wav"): 40.0, Path("b.wav"): 40.0}}, "cpu"), ["MESSAGE-ONE", warn], pause=0.3)
 """
 
 
@@ -157,9 +161,10 @@ def test_on_a_terminal_a_live_bar_with_messages_above_it_and_100_percent_at_the_
     assert "\x1b[" in raw  # drawn live, with cursor movements
     clean = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", raw)
     assert clean.count("MESSAGE-ONE") == 2  # printed once per file, above the bar
+    assert clean.count("WARNING: LOG-TWO") == 2  # log messages too
     for line in clean.replace("\r", "\n").splitlines():
-        if "MESSAGE-ONE" in line:
-            assert line.strip() == "MESSAGE-ONE"  # never glued to a stale copy of the bar
+        if "MESSAGE-ONE" in line or "LOG-TWO" in line:
+            assert line.strip() in ("MESSAGE-ONE", "WARNING: LOG-TWO")  # never glued to a stale copy of the bar
     last = [line for line in clean.replace("\r", "\n").splitlines() if line.strip()][-1]
     assert "100%" in last and "2/2 files" in last and "1.3/1.3 min" in last and "elapsed" in last
     assert "ETA" in clean

@@ -26,8 +26,21 @@ class Console:
             click.echo(message, err=True)
 
 
+class _StderrHandler(logging.StreamHandler):
+    """Writes to whatever sys.stderr is at the time, so that a live progress bar (which redirects
+    it) prints log messages above itself instead of through itself."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value):  # logging.StreamHandler.__init__ sets it
+        pass
+
+
 def _setup_logging(verbose: bool, quiet: bool) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
     handler.setLevel(logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING)
     log.handlers[:] = [handler]
