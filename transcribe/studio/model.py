@@ -100,8 +100,9 @@ class Studio:
                 transcript, found, decisions, anonymised, proposals, key)
         except TranscribeError as error:  # rendering would refuse this interview: say why
             refusal = str(error)
-        marked = [mark(transcript), mark(anonymised), mark(layout_shape(transcript, found))]
-        pages = layout(marked, self.output.width, self.output.timestamps)
+        # As Outputs.write_shareable lays them out (a shared `prepare` there would end the copy).
+        marked = [mark(transcript), mark(anonymised)]
+        pages = layout(marked, self.output.width, self.output.timestamps, shape=mark(layout_shape(transcript, found)))
         return {"raw": raw, "fitted": fitted, "transcript": transcript, "found": found, "decisions": decisions,
                 "proposals": proposals, "anonymised": anonymised, "marked": marked, "pages": pages, "key": key,
                 "refusal": refusal}
@@ -290,11 +291,18 @@ class Studio:
             mode = self.study_path.stat().st_mode & 0o777
             atomic_write(self.study_path, tomlkit.dumps(document), mode=mode)
             self._reload_study()
+            # The researcher said "always" (or "never"): every occurrence not yet decided takes it,
+            # including those only the safety net finds (ordinary words it would otherwise keep).
             occurrences = []
+            review_path = self.private / "review.csv"
             for other in self.codes():
-                for f in self.prepared(other)["found"]:
+                p = self.prepared(other)
+                for f in p["found"]:
                     if f.detection.text.casefold() == text.casefold():
                         occurrences.append({"code": other, "id": f.id})
+                        if not p["decisions"].get(f.id):
+                            edits.set_decision(self.private, other, f.id, f.detection.text,
+                                               "accept" if always else "reject", edits.version_of(review_path))
             return {"occurrences": occurrences}
 
     def set_reviewed(self, code: str, version: str, reviewed: bool) -> None:

@@ -253,7 +253,7 @@ async function ownText() {
 
 async function chooseCategory(text) {
   const keysFor = { p: "person", l: "place", o: "organisation" };
-  const listener = e => { if (keysFor[e.key]) { e.preventDefault(); dialog.close(keysFor[e.key]); } };
+  const listener = e => { if (keysFor[e.key]) { e.preventDefault(); e.stopPropagation(); dialog.close(keysFor[e.key]); } };
   dialog.addEventListener("keydown", listener);
   const value = await ask(`Mark "${text}" as`, [el("p", { text: "It is replaced everywhere in the study by one placeholder." })],
     [["Cancel", ""], ["Person (p)", "person"], ["Place (l)", "place"], ["Organisation (o)", "organisation"]]);
@@ -302,7 +302,10 @@ async function editTurn() {
 async function changeSpeaker() {
   const turn = currentTurn();
   const speakers = S.iv.speakers;
-  const listener = e => { const n = parseInt(e.key, 10); if (n >= 1 && n <= speakers.length) { e.preventDefault(); dialog.close(speakers[n - 1]); } };
+  const listener = e => {
+    const n = parseInt(e.key, 10);
+    if (n >= 1 && n <= speakers.length) { e.preventDefault(); e.stopPropagation(); dialog.close(speakers[n - 1]); }
+  };
   dialog.addEventListener("keydown", listener);
   const value = await ask(`Speaker of turn ${turn + 1} (now ${S.iv.turns[turn].speaker})`, [],
     [["Cancel", ""], ...speakers.map((s, i) => [`${s} (${i + 1})`, s])]);
@@ -317,8 +320,8 @@ async function render() {
   try {
     const data = await api("render", {});
     const failed = data.results.filter(r => r.status === "failed");
+    await route();  // the page shows the new state before it says the render is done
     say(failed.length ? failed.map(r => `${r.code}: ${r.message}`).join("; ") : `Rendered ${data.results.length} interview(s).`, !failed.length);
-    await route();
   } catch (error) { say(error.message); }
 }
 document.getElementById("render").addEventListener("click", render);
