@@ -57,3 +57,67 @@ class PooledDER:
     @property
     def value(self) -> float:
         return abs(self.metric)
+
+
+# --- word-level speaker attribution ---------------------------------------------------------------
+
+
+def speaker_mapping(reference, hypothesis) -> dict[str, str]:
+    """The one-to-one hypothesis → reference speaker mapping that DER uses (most overlap in time)."""
+    from pyannote.metrics.diarization import DiarizationErrorRate
+
+    return dict(DiarizationErrorRate().optimal_mapping(annotation(reference), annotation(hypothesis)))
+
+
+def wrong_speaker_words(reference, hypothesis_turns, words) -> dict:
+    """Share of recognised words placed under a speaker who was not talking when they were said.
+
+    `words` are (start, end, speaker) of every recognised word; hypothesis speakers are mapped to
+    reference speakers as DER maps them (by `hypothesis_turns`, the speaker timeline). A word is
+    wrong when its mapped speaker's reference turns do not touch it; words outside every reference
+    turn are counted apart (an invented word, or timing slack) and left out of the share. Needs only
+    reference turns (an RTTM), so it scores recordings without reference words too.
+    """
+    mapping = speaker_mapping(reference, hypothesis_turns)
+    ref = [(t.start, t.end, t.speaker) if hasattr(t, "start") else tuple(t) for t in reference]
+    counted = wrong = outside = 0
+    for start, end, speaker in words:
+        talking = {s for a, b, s in ref if a < max(end, start + 0.01) and b > start}
+        if not talking:
+            outside += 1
+            continue
+        counted += 1
+        wrong += mapping.get(speaker) not in talking
+    return {"words": counted, "wrong_speaker": wrong, "outside_reference": outside,
+            "wrong_speaker_share": round(wrong / counted, 4) if counted else 0.0}
+
+
+def cp_wer(reference: dict[str, str], hypothesis: dict[str, str]) -> float:
+    """Concatenated minimum-permutation WER (CHiME-6's cpWER): words scored under their speaker.
+
+    Each speaker's words are joined in order; reference and hypothesis speakers are paired to
+    minimise the total errors (unpaired speakers count all their words as deleted or inserted).
+    A word recognised correctly but under the other speaker costs an error on both sides.
+    """
+    import jiwer
+    import numpy as np
+    from scipy.optimize import linear_sum_assignment
+
+    refs = [normalised(t) for t in reference.values()]
+    hyps = [normalised(t) for t in hypothesis.values()]
+    size = max(len(refs), len(hyps))
+    refs += [""] * (size - len(refs))
+    hyps += [""] * (size - len(hyps))
+    cost = np.zeros((size, size))
+    for i, r in enumerate(refs):
+        for j, h in enumerate(hyps):
+            if not r.split():
+                cost[i, j] = len(h.split())
+            elif not h.split():
+                cost[i, j] = len(r.split())
+            else:
+                out = jiwer.process_words(r, h)
+                cost[i, j] = out.substitutions + out.deletions + out.insertions
+    rows, cols = linear_sum_assignment(cost)
+    total = sum(len(r.split()) for r in refs)
+    return float(cost[rows, cols].sum() / max(total, 1))

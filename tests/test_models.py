@@ -64,9 +64,26 @@ def test_a_missing_model_says_how_to_get_it_without_downloading(tmp_path, monkey
         models.find_whisper(str(tmp_path / "mine.pt"), tmp_path / "cache")
 
 
-def test_auto_takes_the_packaged_english_model_on_a_cpu(model_cache):
-    assert models.auto_whisper("cpu", "en").name == "tiny.en"
+def test_auto_follows_the_stated_rule(model_cache, monkeypatch):
+    # On a CPU: the most accurate measured model under the speed limit, English-only ones for English.
+    fast_enough = [m for m, c in models.MEASURED.items() if c.cpu_rtf < models.CPU_RTF_LIMIT]
+    best = min(fast_enough, key=lambda m: models.MEASURED[m].wer)
+    assert models.auto_whisper("cpu", "en").name == best
     assert models.auto_whisper("cpu", "de").name == "base"
+    # The rule decides, not a fixed name: a faster-than-limit model that is more accurate wins.
+    monkeypatch.setitem(models.MEASURED, "base", models.ModelCost(wer=0.0, wer_interviews=0.0, cpu_rtf=0.1))
+    assert models.auto_whisper("cpu", "en").name == "base"
+    monkeypatch.setitem(models.MEASURED, "base", models.ModelCost(wer=0.0, wer_interviews=0.0, cpu_rtf=5.0))
+    assert models.auto_whisper("cpu", "en").name == "tiny.en"
+
+
+def test_models_command_shows_what_each_model_costs(model_cache):
+    result = CliRunner().invoke(cli, ["models"])
+    assert result.exit_code == 0
+    rows = {line.split()[1]: line for line in result.output.splitlines()[1:] if line.strip() and not line.startswith("Converted")}
+    for name, cost in models.MEASURED.items():
+        assert f"WER {cost.wer:.1%}" in rows[name] and f"{cost.cpu_rtf:.2f}x real time" in rows[name]
+    assert "--model auto: on a GPU the most accurate" in result.output
 
 
 def test_models_command_lists_every_stage(model_cache):

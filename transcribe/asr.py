@@ -39,6 +39,12 @@ class RecognitionSettings:
     no_speech_threshold: float = 0.6
     initial_prompt: str | None = None
     max_window: float = MAX_WINDOW
+    # Windows are cut from the diarisation's exclusive timeline (one speaker at a time), so that no
+    # stretch of audio is decoded twice; "turns" cuts them from the overlapping turns instead.
+    window_turns: str = "exclusive"
+    # Seed of the sampling that failing windows fall back to (temperature > 0): each window is
+    # re-decoded alone with a seed of its own, so results do not depend on the batch it fell in.
+    seed: int = 0
 
     def key(self) -> dict:
         return asdict(self)
@@ -217,7 +223,8 @@ class Recogniser:
 
         with torch.inference_mode():
             features = self.model.embed_audio(self._mel(samples, windows))
-            results = self._decode_with_fallback(features, settings)
+            seeds = [settings.seed + round(start * 1000) for start, _ in windows]
+            results = self._decode_with_fallback(features, settings, seeds)
         tokenizer = whisper.tokenizer.get_tokenizer(
             self.model.is_multilingual, num_languages=self.model.num_languages, language=settings.language, task="transcribe"
         )
@@ -243,8 +250,14 @@ class Recogniser:
             ))
         return segments
 
-    def _decode_with_fallback(self, features, settings: RecognitionSettings):
-        """Decode every window at temperature 0; re-decode only the failing ones hotter, as Whisper does."""
+    def _decode_with_fallback(self, features, settings: RecognitionSettings, seeds: list[int]):
+        """Decode every window at temperature 0; re-decode only the failing ones hotter, as Whisper does.
+
+        Sampling draws from torch's global generator; each sampled window is decoded on its own,
+        right after seeding with its own seed, so the same audio and settings give the same text
+        on every run, whatever the batch size (inside a forked generator: others are not disturbed).
+        """
+        import torch
         import whisper
 
         results = [None] * features.shape[0]
@@ -260,7 +273,15 @@ class Recogniser:
                 prompt=settings.initial_prompt,
                 fp16=self.fp16,
             )
-            decoded = self.model.decode(features[pending], options)
+            if temperature == 0:
+                decoded = self.model.decode(features[pending], options)
+            else:
+                decoded = []
+                devices = [self.model.device] if self.model.device.type == "cuda" else []
+                for index in pending:
+                    with torch.random.fork_rng(devices=devices):
+                        torch.manual_seed(seeds[index])
+                        decoded.append(self.model.decode(features[index : index + 1], options)[0])
             still_failing = []
             for index, result in zip(pending, decoded):
                 results[index] = result

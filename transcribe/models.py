@@ -32,10 +32,29 @@ from .storage import atomic_write
 
 CACHE_ENV = "TRANSCRIBE_CACHE_DIR"
 
-# Models ranked from best to fastest; `auto` takes the first one available on this machine.
-# On a CPU the large models are too slow to be useful, so they are not candidates there.
+# On a GPU `auto` takes the first of these (best first) available on this machine.
 AUTO_ORDER_GPU = ["large-v3-turbo", "turbo", "large-v3", "large-v2", "medium", "small", "base", "tiny"]
-AUTO_ORDER_CPU = ["small", "base", "tiny"]
+# On a CPU it takes the most accurate measured model (below) whose recognition runs in under this
+# share of the recording's length: diarisation takes about a fifth, so the whole run stays under
+# real time. Models without figures come after, fastest first.
+CPU_RTF_LIMIT = 0.5
+AUTO_ORDER_CPU = ["tiny", "base", "small"]
+
+
+@dataclass(frozen=True)
+class ModelCost:
+    """What a model costs, measured by benchmarks/model_choice.py (results/models-cpu.json)."""
+
+    wer: float  # pooled over the test clips and the demo interviews, with the study's normaliser
+    wer_interviews: float  # the demo interviews alone
+    cpu_rtf: float  # recognition seconds per second of audio, on 2 shared CPU cores
+
+
+MEASURED: dict[str, ModelCost] = {}
+
+AUTO_RULE = (f"--model auto: on a GPU the most accurate model available; on a CPU the most accurate one whose "
+             f"recognition was measured at under {CPU_RTF_LIMIT:g}x real time (WER and speed above: "
+             "benchmarks/model_choice.py on 2 CPU cores).")
 
 
 @dataclass(frozen=True)
@@ -402,21 +421,24 @@ def candidate_names(name: str, language: str) -> list[str]:
     return [name]
 
 
+def auto_order(device: str, language: str) -> list[str]:
+    """Model names in the order `--model auto` tries them (see AUTO_ORDER_GPU and CPU_RTF_LIMIT)."""
+    usable = [m for m, cost in MEASURED.items() if language == "en" or not m.endswith(".en")]
+    if device == "cuda":
+        names = [n for base in AUTO_ORDER_GPU for n in candidate_names(base, language)]
+        return names + [m for m in sorted(usable, key=lambda m: MEASURED[m].wer) if m not in names]
+    fast = sorted((m for m in usable if MEASURED[m].cpu_rtf < CPU_RTF_LIMIT), key=lambda m: MEASURED[m].wer)
+    rest = [n for base in AUTO_ORDER_CPU for n in candidate_names(base, language)]
+    return list(dict.fromkeys(fast + rest))
+
+
 def auto_whisper(device: str, language: str, cache: Path | None = None) -> WhisperCheckpoint:
-    """The best Whisper model available on this machine for the device and language."""
-    order = AUTO_ORDER_GPU if device == "cuda" else AUTO_ORDER_CPU
-    for base in order:
-        for name in candidate_names(base, language):
-            try:
-                found = _whisper_cache_checkpoint(name, cache or cache_dir())
-            except TranscribeError:
-                continue
-            if found:
-                return found
-    # Packaged weights: on a CPU tiny.en keeps English faster than real time; base covers the rest.
-    preferred = ["tiny.en", "base"] if language == "en" else ["base"]
-    for name in preferred:
-        found = _packaged_checkpoint(name, cache or cache_dir())
+    """The Whisper model `--model auto` takes: the first of :func:`auto_order` available offline."""
+    for name in auto_order(device, language):
+        try:
+            found = _whisper_cache_checkpoint(name, cache or cache_dir()) or _packaged_checkpoint(name, cache or cache_dir())
+        except TranscribeError:
+            continue
         if found:
             return found
     raise TranscribeError(
@@ -444,6 +466,12 @@ class ModelStatus:
     source: str
     status: str
     path: str
+    cost: str = ""  # measured WER and CPU speed, when there are figures for the model
+
+
+def cost_text(name: str) -> str:
+    cost = MEASURED.get(name)
+    return f"WER {cost.wer:.1%}, CPU {cost.cpu_rtf:.2f}x real time" if cost else ""
 
 
 def list_models(cache: Path | None = None) -> list[ModelStatus]:
@@ -455,12 +483,13 @@ def list_models(cache: Path | None = None) -> list[ModelStatus]:
     for name in whisper.available_models():
         cached = whisper_cache_dir() / f"{name}.pt"
         if cached.exists():
-            rows.append(ModelStatus("recognition", name, "openai-whisper cache", "ready (hash checked on use)", str(cached)))
+            rows.append(ModelStatus("recognition", name, "openai-whisper cache", "ready (hash checked on use)", str(cached),
+                                    cost_text(name)))
         spec = PACKAGED_WHISPER.get(name)
         if spec and _packaged_parts(spec) is not None:
             converted = cache / "whisper" / f"{name}.pt"
             status = "ready" if converted.exists() else "converted on first use"
-            rows.append(ModelStatus("recognition", name, "packaged (CTranslate2)", status, str(converted)))
+            rows.append(ModelStatus("recognition", name, "packaged (CTranslate2)", status, str(converted), cost_text(name)))
     for stage, item in (("diarisation", SEGMENTATION), ("diarisation", CAMPPLUS)):
         path = _package_file(item.package, item.path)
         name = "segmentation-3.0" if item is SEGMENTATION else "CAM++ embedding"

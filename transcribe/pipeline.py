@@ -18,9 +18,9 @@ from pathlib import Path
 from typing import Callable
 
 from . import __version__
-from .align import align
+from .align import RECHECK_MARGIN, RECHECK_MIN_SECONDS, RECHECK_WORDS, attribute_words, group_turns, recheck_speakers
 from .asr import Recogniser, RecognitionSettings, Segment, choose_device, plan_windows
-from .audio import Audio, decode, is_silent
+from .audio import SAMPLE_RATE, Audio, decode, is_silent
 from .diarise import Diarisation, DiarisationSettings, Diariser
 from .models import CAMPPLUS, SEGMENTATION, WhisperCheckpoint, auto_whisper, find_whisper
 from .reliability import ReliabilitySettings, flag_words
@@ -44,6 +44,7 @@ class RunSettings:
     diarisation: DiarisationSettings = field(default_factory=DiarisationSettings)
     reliability: ReliabilitySettings = field(default_factory=ReliabilitySettings)
     allow_partial: bool = False
+    recheck_speakers: bool = True  # words at turn changes re-checked against the speakers' voices
     redo: frozenset[str] = frozenset()
     cache_dir: Path | None = None  # model cache (converted weights), not the stage cache
 
@@ -197,7 +198,8 @@ def transcribe_interview(job: InterviewJob, engines: Engines, cache: StageCache,
         segments = [Segment.from_dict(s) for s in cached["segments"]]
         processed = cached["processed"]
     else:
-        turns = [(t.start, t.end, t.speaker) for t in diarisation.turns]
+        timeline = diarisation.exclusive if rec_settings.window_turns == "exclusive" else diarisation.turns
+        turns = [(t.start, t.end, t.speaker) for t in timeline or diarisation.turns]
         windows = plan_windows(turns, audio.duration)
         share.reporter("recognising", 0.5)(0.0)
         started = time.perf_counter()
@@ -210,12 +212,25 @@ def transcribe_interview(job: InterviewJob, engines: Engines, cache: StageCache,
                    {"segments": [s.to_dict() for s in segments], "processed": processed})
     share.finish("recognised", 1.0)
 
-    turns = align(segments, diarisation)
+    words = attribute_words(segments, diarisation)
+    if settings.recheck_speakers:
+        recheck_key = rec_key | {"recheck": [RECHECK_WORDS, RECHECK_MIN_SECONDS, RECHECK_MARGIN]}
+        moves = None if settings.redo else cache.load(audio.sha256, "recheck", recheck_key)
+        if moves is None:
+            moves = {"moves": recheck_speakers(words, lambda a, b: engines.diariser.embed(
+                audio.samples[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)]), diarisation.embeddings)}
+            cache.save(audio.sha256, "recheck", recheck_key, moves)
+        for index, speaker in moves["moves"]:
+            if 0 <= index < len(words):
+                words[index].speaker = speaker
+    turns = group_turns(words)
     flag_words(turns, segments, diarisation, settings.reliability)
     voice = engines.voice_embedding(interviewer_voice) if interviewer_voice is not None and diarisation.embeddings else None
     assignment = assign_roles(turns, job.codes, job.interviewer_label, override=job.roles,
                               embeddings=diarisation.embeddings, interviewer_voice=voice)
+    label_silent_speakers(assignment.labels, diarisation)
     apply_labels(turns, assignment)
+    notes.extend(speaker_count_notes(job, diarisation, turns, assignment.labels))
     if silent:
         notes.append("The recording is silent: there is nothing to transcribe.")
     elif not turns:
@@ -244,9 +259,41 @@ def transcribe_interview(job: InterviewJob, engines: Engines, cache: StageCache,
         roles={"method": assignment.method, "confidence": assignment.confidence,
                "low_confidence": assignment.low_confidence, "scores": assignment.scores},
         segments=[{k: v for k, v in s.to_dict().items() if k not in ("text", "words")} for s in segments],
+        timeline=[{"start": t.start, "end": t.end, "speaker": assignment.labels.get(t.speaker, t.speaker),
+                   "raw_speaker": t.speaker} for t in sorted(diarisation.turns, key=lambda t: (t.start, t.end, t.speaker))],
         notes=notes,
         processed=processed,
     )
+
+
+def speaker_count_notes(job: InterviewJob, diarisation: Diarisation, turns, labels: dict[str, str]) -> list[str]:
+    """Say so when the transcript has fewer speakers than were asked for, and why."""
+    if not diarisation.turns:
+        return []
+    found = {t.speaker for t in diarisation.turns}
+    speaking = {t.raw_speaker for t in turns}
+    asked = job.num_speakers or job.min_speakers
+    notes = []
+    if asked and len(found) < asked:
+        notes.append(f"{asked} speakers were asked for, but the diarisation could tell only {len(found)} voices apart "
+                     "in this recording; the transcript has the voices it found.")
+    silent = sorted(labels[s] for s in found - speaking)
+    if silent:
+        notes.append(f"Speaker{'s' if len(silent) > 1 else ''} {', '.join(silent)} found by the diarisation "
+                     f"{'have' if len(silent) > 1 else 'has'} no recognised words (too little speech, or only "
+                     "crosstalk); their speaking times are in the speaker timeline of the private JSON.")
+    return notes
+
+
+def label_silent_speakers(labels: dict[str, str], diarisation: Diarisation) -> None:
+    """Speakers the diarisation found but under whom no word was recognised get the next S<n> labels."""
+    taken = set(labels.values())
+    number = len(labels) + 1
+    for speaker in sorted({t.speaker for t in diarisation.turns} - set(labels)):
+        while f"S{number}" in taken:
+            number += 1
+        labels[speaker] = f"S{number}"
+        taken.add(labels[speaker])
 
 
 def _log_stage(code: str, stage: str, duration: float, seconds: float) -> None:

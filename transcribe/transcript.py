@@ -49,6 +49,9 @@ class Transcript:
     speakers: list[dict] = field(default_factory=list)  # raw id, label, role, talk time
     roles: dict = field(default_factory=dict)  # method that decided, confidence
     segments: list[dict] = field(default_factory=list)  # recognition statistics per window (no text)
+    # The diarisation's speaker timeline: {start, end, speaker (label), raw_speaker}, overlaps kept.
+    # Turns run from their first word to their last; these are the true speaker boundaries.
+    timeline: list[dict] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     processed: str = ""  # date of recognition, ISO
     anonymisation: dict = field(default_factory=dict)  # empty for the identifiable transcript
