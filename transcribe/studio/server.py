@@ -177,6 +177,7 @@ def _asset(name: str) -> str:
 
 def create_server(out: Path, port: int = 0):
     """A bound (not yet serving) server for the study in OUT, and the address to open."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # request lines would print the token
     studio = Studio(out)
     token = secrets.token_urlsafe(32)
     app = StudioApp(studio, token)
@@ -187,7 +188,6 @@ def create_server(out: Path, port: int = 0):
 
 def serve(out: Path, port: int = 0, open_browser: bool = True, say=print) -> None:
     """Serve the studio until interrupted (Ctrl-C), opening the browser on it."""
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # request lines would print the token
     server, url = create_server(out, port)
     say(f"Review studio: {url}\nPress Ctrl-C to stop.")
     if open_browser:

@@ -93,8 +93,13 @@ function drawStudy() {
         ` ${iv.decided} of ${iv.detections} decided`),
       el("td", { class: "pending", text: pending }));
   });
+  const all = S.study.interviews;
+  const total = all.reduce((n, iv) => n + iv.detections, 0), decided = all.reduce((n, iv) => n + iv.decided, 0);
+  const pending = all.filter(iv => iv.pending_lines).length;
   view.replaceChildren(
     el("h1", { text: "Interviews" }),
+    el("p", { class: "summary", text: `${all.length} interview(s), ${decided} of ${total} detection(s) decided, `
+      + `${all.filter(iv => iv.reviewed).length} reviewed; ${pending ? pending + " to render (Shift+W)" : "every shareable file up to date"}.` }),
     el("table", { id: "study" },
       el("thead", {}, el("tr", {}, ...["Interview", "Length", "Status", "Review", "Shareable files"].map(h => el("th", { text: h })))),
       el("tbody", {}, ...rows)));
