@@ -108,6 +108,9 @@ def test_review_correct_and_render_an_interview_with_the_keyboard(study_run, bro
         press(browser, Keys.ENTER)
         wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, ".line") and state(d)["code"] == "p1")
         iv = state(browser)
+        # Nothing is loaded from anywhere but the studio itself: it works with the network off.
+        origins = browser.execute_script("return performance.getEntriesByType('resource').map(e => new URL(e.name).origin)")
+        assert origins and set(origins) == {url.split("/?")[0]}
         shared = (out / "p1.txt").read_text()
         for line in iv["lines"]:  # the page shows the shareable text's own numbered lines
             assert line["shared_text"] in shared
