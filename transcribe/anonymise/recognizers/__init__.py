@@ -3,6 +3,11 @@
 Laid out as Presidio's own ``predefined_recognizers``: a small module per recogniser. Each result
 keeps its source (roster, list, pattern, ner, fuzzy, institution, address, misheard, gazetteer)
 and the roster person or list entry it names in ``recognition_metadata``.
+
+Presidio's allow list is used (the detector passes it to the analyser); its context enhancement is
+not, beyond the phone recogniser: it looks for context words among the five lemmas before a
+result with stop words removed, and the name cues here are stop words ("name is", "call me")
+that must come right before the name.
 """
 
 from __future__ import annotations
