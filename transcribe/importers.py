@@ -296,6 +296,7 @@ def anonymise_transcripts(paths: list[Path], out: Path, study, output, interview
     with output_lock(batch.private):
         make_dir(batch.out)
         outputs = Outputs(batch.out, batch.private, output, study, StageCache(batch.private), reporter)
+        outputs.check_study_files()  # as a run does: the key and review file are sound before any write
         for index, path in enumerate(paths):
             result = FileResult(path, None, "failed")
             try:
