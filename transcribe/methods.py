@@ -71,6 +71,12 @@ def methods_record(transcripts: list[Transcript], anonymisation: dict[str, dict]
         f"(model {', '.join(models)}) and speaker diarisation with pyannote.audio {v['pyannote.audio']} "
         f"({', '.join(diarisers)}; {speaker_text}).",
     ]
+    imported = [t for t in transcripts if t.models.get("recognition", {}).get("source") == "imported"]
+    if imported:  # transcribe anonymise: transcripts made elsewhere; the sentence above counts them too
+        paragraph.append(
+            f"Of these, {len(imported)} were not recordings but transcripts made elsewhere "
+            f"({', '.join(sorted({t.settings.get('import', {}).get('format', '?') for t in imported}))} files), "
+            "imported with their speaker labels and anonymised in the same way.")
     if mode == "windows":
         paragraph.append(
             "Recognition ran only on the speech found by diarisation, in windows of at most 30 seconds, "
