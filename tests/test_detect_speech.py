@@ -221,3 +221,14 @@ def test_lower_case_recall_without_study_knowledge(plain: Detector, bench, name:
     scores = bench.run(plain, bench.marked_set(name), *labels, speech=True)
     assert scores["overall"]["recall"] >= min_recall
     assert scores["overall"]["precision"] >= min_precision
+
+
+# --- phone numbers of other countries' shapes ------------------------------------------------
+
+
+def test_phone_of_any_shape_after_a_phone_word(plain: Detector) -> None:
+    # Presidio's context enhancement lifts the pattern over its threshold; alone it scores nothing.
+    assert found(plain, "my number is 0494 92 82 32") == {"0494 92 82 32": ("phone", "pattern")}
+    assert found(plain, "mobile 99 577450 any time") == {"99 577450": ("phone", "pattern")}
+    assert plain.detect("i was 45 in 1999 and paid 120 50 for it") == []
+    assert plain.detect("it was 2015 12 22 i think") == []

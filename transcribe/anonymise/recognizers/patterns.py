@@ -25,6 +25,7 @@ def pattern_recognizers(dates: bool) -> list[EntityRecognizer]:
         offline_email_recognizer(),
         PhoneRecognizer(supported_regions=("GB", "US")),
         UkPhoneRecognizer(),
+        ContextPhoneRecognizer(),
         UrlRecognizer(),
         UkPostcodeRecognizer(),
         NhsRecognizer(),
@@ -69,3 +70,29 @@ class UkPhoneRecognizer(PatternRecognizer):
         digits = re.sub(r"\D", "", pattern_text)
         digits = re.sub(r"^(?:00)?440?", "0", digits)
         return len(digits) in (10, 11) and digits[1] in "1237"
+
+
+class ContextPhoneRecognizer(PatternRecognizer):
+    """Phone numbers of any country's shape ("0494 92 82 32", "467 3395"), only after a phone word.
+
+    Digit groups alone are too common in speech (ages, years, prices), so the pattern scores
+    nothing on its own: Presidio's context enhancement lifts it above this recogniser's threshold
+    when "phone", "mobile", "call", "fax" and the like come within five words before.
+    """
+
+    SHAPE = r"(?<![\w+.-])(?:\+|00)?\(?\d{1,4}\)?(?:[ .-]?\d{2,4}){1,5}(?![\w-]|\.\d)"
+    CONTEXT = ["phone", "telephone", "mobile", "cell", "number", "call", "ring", "fax", "desk", "tel", "landline",
+               "text", "whatsapp"]
+
+    def __init__(self):
+        super().__init__(
+            supported_entity="PHONE_NUMBER",
+            patterns=[Pattern("phone after context", self.SHAPE, 0.05)],
+            context=self.CONTEXT,
+            name="ContextPhoneRecognizer",
+        )
+        self.score_thresholds = {"PHONE_NUMBER": 0.3}
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        # Not validate_result: a valid result there scores 1 and would need no context.
+        return not 7 <= len(re.sub(r"\D", "", pattern_text)) <= 15
