@@ -20,6 +20,7 @@ import numpy as np
 from .. import edits
 from ..anonymise import review
 from ..anonymise.apply import anonymise, layout_shape, word_offsets
+from ..anonymise.detect import Detection
 from ..audio import SAMPLE_RATE, decode, file_sha256
 from ..batch import MANIFEST, Batch, Reporter, folders
 from ..errors import TranscribeError
@@ -291,6 +292,12 @@ class Studio:
             mode = self.study_path.stat().st_mode & 0o777
             atomic_write(self.study_path, tomlkit.dumps(document), mode=mode)
             self._reload_study()
+            if always:
+                # Its study-wide placeholder now: the safety net then finds every occurrence in
+                # every interview, even where the detector would pass over an ordinary word.
+                key = self.outputs.load_key()
+                key.replacement(Detection(0, len(text), text, category, "researcher", 1.0, None), code)
+                key.save(self.outputs.key_path)
             # The researcher said "always" (or "never"): every occurrence not yet decided takes it,
             # including those only the safety net finds (ordinary words it would otherwise keep).
             occurrences = []
