@@ -220,3 +220,13 @@ def test_a_requested_speaker_count_is_honoured_or_explained(recogniser, diariser
     for speaker in in_timeline - with_words:
         assert any(labels[speaker] in note and "no recognised words" in note for note in transcript.notes)
     assert len(with_words) >= 3  # measured: 4 voices in the timeline, 4 with words
+
+
+def test_a_fixed_count_the_audio_cannot_support_is_reported_not_collapsed(recogniser, diariser, tmp_path):
+    # Four people saying 5.8 s in all across 30 s: told to find exactly four, pyannote found nobody,
+    # and the transcript said no speech was recognised.
+    transcript = run_pipeline(TURNTAKING / "ami-trn01.flac", recogniser, diariser, tmp_path, num_speakers=4)
+    assert transcript.turns and transcript.timeline
+    assert not any("No speech" in note for note in transcript.notes)
+    if len({t["raw_speaker"] for t in transcript.timeline}) < 4:
+        assert any("4 speakers were asked for" in note for note in transcript.notes)

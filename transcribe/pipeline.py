@@ -176,6 +176,8 @@ def transcribe_interview(job: InterviewJob, engines: Engines, cache: StageCache,
     diar_key = diarisation_key(diar_settings)
     silent = is_silent(audio.samples)
     diarisation = None if "diarise" in settings.redo else _cached_diarisation(cache, audio.sha256, diar_key)
+    if diarisation is not None and not diarisation.turns and not silent:
+        diarisation = None  # nobody found in speech: cached by a version that took a count it could not meet
     if diarisation is not None:
         log.info("%s: diarisation reused from the cache", job.code)
     elif silent:
