@@ -156,3 +156,54 @@ def test_no_line_starts_with_a_word_that_belongs_to_the_one_before():
         (page,) = layout([t], width)
         assert not any(line.text.startswith((",", ".")) for line in page.lines)
         assert " ".join(line.text for line in page.lines).replace(" ,", ",").replace(" .", ".") == t.turns[0].text.replace(" .", ".")
+
+
+def _review_found(private, code: str) -> list[Found]:
+    """The detections of one interview, as the review file lists them."""
+    import csv
+
+    with open(private / "review.csv", newline="", encoding="utf-8-sig") as f:
+        rows = [r for r in csv.DictReader(f) if r["interview"] == code and not r["priority"].startswith("stale")]
+    found = []
+    for row in rows:
+        turn, start = (int(x) for x in re.fullmatch(r"t(\d+)c(\d+)", row["id"]).groups())
+        found.append(Found(turn, Detection(start, start + len(row["text"]), row["text"], row["category"], row["source"],
+                                           float(row["score"]), None)))
+    return found
+
+
+def test_the_sample_run_keeps_its_lines_whatever_the_decisions(study_run):
+    out, private, _ = study_run
+    for path in sorted(private.glob("*.identifiable.json")):
+        code = path.name.split(".")[0]
+        t = Transcript.from_json(path.read_text())
+        found = _review_found(private, code)
+        assert found
+        private_page, shared_page = _shared_and_private(t, found, {}, width=80)
+        # what the run wrote is this layout: the private text line for line
+        written = [line for line in (private / f"{code}.identifiable.txt").read_text().splitlines() if re.match(r"^ *\d+  ", line)]
+        assert written == [private_page.render_line(line) for line in private_page.lines]
+        words = [line.words for line in shared_page.lines]
+        for decisions in ({f.id: "reject" for f in found}, {f.id: "[someone the participant knows well]" for f in found}):
+            assert all([line.words for line in page.lines] == words for page in _shared_and_private(t, found, decisions, 80))
+
+
+def test_the_sample_run_shares_nothing_of_the_hidden_words(study_run):
+    import json
+
+    out, private, _ = study_run
+    for path in sorted(private.glob("*.identifiable.json")):
+        code = path.name.split(".")[0]
+        recording_hash = json.loads(path.read_text())["audio"]["sha256"]
+        assert not any(recording_hash in f.read_bytes().decode("utf-8", "replace") for f in out.glob(f"{code}.*"))
+        shared = json.loads((out / f"{code}.json").read_text())
+        assert "sha256" not in shared["audio"]
+        placeholders = [w for turn in shared["turns"] for w in turn["words"] if re.search(r"\[[^\]]+\]", w["text"])
+                        and not re.search(r"\[(inaudible|crosstalk) ", w["text"])]
+        assert placeholders
+        assert all(w["end"] == w["start"] and w["probability"] is None and "(?)" not in w["text"] for w in placeholders)
+        for name in (f"{code}.txt", f"{code}.srt", f"{code}.vtt"):
+            lines = [re.sub(r"^ *\d+  (\S+:)? *|^\S+: |^<v [^>]+>", "", line) for line in (out / name).read_text().splitlines()]
+            assert not any(line.startswith((",", ".")) for line in lines), name
+        text = (out / f"{code}.txt").read_text()
+        assert not re.search(r"\](\([?]\))", text)  # no (?) on a placeholder

@@ -112,7 +112,7 @@ def check_maxqda(data: bytes, transcript: Transcript) -> None:
         assert len(marks) == 1, f"MAXQDA would read {len(marks)} time marks in {paragraph!r}"
         assert re.search(r" #\d\d:\d\d:\d\d-\d#$", paragraph) and marks[0][0] == paragraph.rindex("#", 0, -1) + 1
         ends.append(int(paragraph[-2]) / 10 + marks[0][1])
-        assert ends[-1] >= turn.end - 0.05 and len(paragraph.split(": ", 1)[0]) <= 63
+        assert ends[-1] >= turn.end - 0.06 and len(paragraph.split(": ", 1)[0]) <= 63
     assert ends == sorted(ends)
 
 
