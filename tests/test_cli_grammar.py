@@ -102,3 +102,19 @@ def test_export_adds_a_format_to_the_last_run(study_run, tmp_path):
     assert result.exit_code == 0, result.output
     assert {p.stem for p in copy.glob("*.srt")} == {"p1", "p2", "p3"}
     assert (copy / "p1.docx").exists()  # the last run's formats are still written
+
+
+@pytest.mark.parametrize("language,warned", [("fr", True), ("en", False)])
+def test_summary_says_anonymisation_is_english_only(monkeypatch, tmp_path, language, warned):
+    import transcribe.batch
+    from transcribe.outputs import FileResult
+
+    def fake_run(self, paths):
+        return [FileResult(SAMPLES / "interview_01.flac", "p1", "done", duration=79.9)]
+
+    monkeypatch.setattr(transcribe.batch.Batch, "run", fake_run)
+    result = invoke("run", str(SAMPLES / "interview_01.flac"), "-o", str(tmp_path / "out"), "--language", language,
+                    "--model", "base")
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert ("Anonymisation is English-only: names, places and organisations in French speech" in text) == warned
