@@ -114,6 +114,10 @@ def cli():
         transcribe run recordings/        # transcripts/ (shareable) + transcripts.private/
         transcribe review                 # what was anonymised; edit review.csv
         transcribe apply                  # re-render with your decisions
+        transcribe anonymise typed/*.docx # transcripts made elsewhere, same study key
+
+    Every command takes the output folder as -o FOLDER (default: transcripts).
+    Anonymisation is English-only, whatever --language says.
     """
 
 
