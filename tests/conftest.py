@@ -143,6 +143,15 @@ def study_run(tmp_path_factory):
     from transcribe.cli import cli
 
     out = tmp_path_factory.mktemp("run") / "transcripts"
+    # For local iterations only: a stage cache kept from an earlier session (never set in CI, where
+    # the models run for real). Entries whose settings or models differ are simply not used.
+    kept = os.environ.get("TRANSCRIBE_TEST_STAGE_CACHE")
+    if kept and Path(kept, "cache").is_dir():
+        import shutil
+
+        private = out.with_name("transcripts.private")
+        private.mkdir(mode=0o700)
+        shutil.copytree(Path(kept, "cache"), private / "cache")
     result = CliRunner().invoke(cli, ["run", str(SAMPLES), "-o", str(out), "--format", "all"])
     assert result.exit_code == 0, result.output
     return out, out.with_name("transcripts.private"), result.output

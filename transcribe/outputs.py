@@ -7,6 +7,7 @@ Anonymisation fails closed: if it cannot run for an interview, no shareable file
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 from dataclasses import dataclass, field
@@ -15,17 +16,19 @@ from pathlib import Path
 from . import __version__
 from .anonymise import review
 from .anonymise.apply import Found, anonymise, find_identifiers, layout_shape
-from .anonymise.key import StudyKey
+from .anonymise.key import StudyKey, newest_previous
+from .anonymise.safety_net import SafetyNet, protect
 from .edits import apply_edits
 from .errors import StorageError, TranscribeError
 from .layout import layout
 from .methods import methods_record
+from .owned import OwnedFiles
 from .pipeline import StageCache, package_version
 from .reliability import mark
 from .storage import PRIVATE_FILE_MODE, atomic_write
 from .study import Study
 from .transcript import Transcript
-from .writers import Document, get_writer
+from .writers import WRITERS, Document, get_writer
 
 log = logging.getLogger("transcribe")
 
@@ -42,7 +45,7 @@ class OutputSettings:
 class FileResult:
     audio: Path
     code: str | None
-    status: str  # "done", "failed", "not anonymised"
+    status: str  # "done", "failed", "not anonymised", "withdrawn"
     message: str = ""
     duration: float = 0.0
     low_confidence_roles: bool = False
@@ -58,6 +61,41 @@ class Outputs:
         self.cache = cache
         self.reporter = reporter
         self._detector = None
+        self.owned = OwnedFiles(out, private)
+
+    @property
+    def key_path(self) -> Path:
+        return self.private / "key.csv"
+
+    def check_study_files(self) -> None:
+        """Before any interview is touched: the key and review file read cleanly, and the key is the
+        one the shareable transcripts were made with. Raises TranscribeError saying how to fix it."""
+        key = self.load_key()
+        review.read(self.private / "review.csv")
+        made_with = set(self.owned.meta.get("key_replacements", []))
+        shared = any(name.startswith("shareable/") and entry.get("code") for name, entry in self.owned.entries.items())
+        if not made_with and not shared:
+            return
+        if not self.key_path.exists():
+            raise TranscribeError(
+                f"key.csv is missing from {self.private}, but shareable transcripts were made with it: "
+                "without it, new placeholders would reuse numbers that already stand for other people. "
+                + self._restore_hint())
+        lost = sorted(made_with - key.replacements())
+        if lost:
+            raise TranscribeError(
+                f"key.csv no longer has {', '.join(lost[:5])}{' …' if len(lost) > 5 else ''}, which the shareable "
+                "transcripts use: new placeholders could reuse them for other people. " + self._restore_hint())
+
+    def _restore_hint(self) -> str:
+        previous = newest_previous(self.key_path)
+        if previous is None:
+            return "Restore key.csv from a backup and run again."
+        return (f"Restore it from the previous version: copy {previous.parent.name}/{previous.name} "
+                f"to key.csv in {self.private}, and run again.")
+
+    def load_key(self) -> StudyKey:
+        return StudyKey.load(self.key_path, self.study.people, self.study.interviewer_label)
 
     def write(self, transcript: Transcript, result: FileResult, cached_only: bool = False) -> None:
         """The private and (anonymised) shareable files of one interview.
@@ -78,12 +116,22 @@ class Outputs:
                 result.status = "not anonymised"
         except StorageError:
             raise
+        except TranscribeError as error:
+            log.info("%s: writing the outputs failed (%s)", transcript.code, type(error).__name__)
+            self.fail_closed(transcript.code, result, f"writing the outputs failed ({error})")
         except Exception as error:
-            self.remove_shareable(transcript.code)
             log.info("%s: writing the outputs failed (%s)", transcript.code, type(error).__name__)
             log.debug("traceback", exc_info=True)
-            result.status = "failed"
-            result.message = f"writing the outputs failed ({type(error).__name__}: {error}); no shareable output was written"
+            self.fail_closed(transcript.code, result, f"writing the outputs failed ({type(error).__name__}: {error})")
+
+    def fail_closed(self, code: str, result: FileResult, why: str) -> None:
+        """No shareable file of this interview is left (of those the tool wrote); the result says why."""
+        left = self.remove_shareable(code)
+        result.status = "failed"
+        result.message = f"{why}; no shareable output of it was written"
+        if left:
+            result.message += (f". Left as they are, because they were changed after transcribe wrote them: "
+                               f"{', '.join(left)} (check them for names before sharing)")
 
     @property
     def detector(self):
@@ -120,7 +168,9 @@ class Outputs:
     def write_identifiable(self, transcript: Transcript) -> None:
         """The canonical transcript (raw words included) in the private folder."""
         self.reporter.stage(transcript.code, "writing", 0)
-        atomic_write(self.private / f"{transcript.code}.identifiable.json", transcript.to_json(), mode=PRIVATE_FILE_MODE)
+        path = self.private / f"{transcript.code}.identifiable.json"
+        if not self.owned.write(path, transcript.to_json().encode("utf-8"), code=transcript.code, fmt="json", private=True):
+            raise TranscribeError(f"{path.name} in {self.private} was not written by transcribe; move it away and run again.")
 
     def write_shareable(self, transcript: Transcript, result: FileResult, cached_only: bool = False) -> None:
         """Anonymise and write the shareable files, failing closed.
@@ -134,28 +184,63 @@ class Outputs:
             found = self.detections(transcript, cached_only)
             review_path = self.private / "review.csv"
             decisions = review.decisions_for(review.load_decisions(review_path), transcript.code, found)
-            key_path = self.private / "key.csv"
-            key = StudyKey.load(key_path, self.study.people, self.study.interviewer_label)
+            key_path = self.key_path
+            key = self.load_key()
             anonymised, proposals = anonymise(transcript, found, decisions, key)
+            found, decisions, anonymised, proposals, effective = self.safety_net(
+                transcript, found, decisions, anonymised, proposals, key)
             # Every detection a slot of one width: laid out beside the real versions (never
             # written), it keeps line numbers the same whatever the decisions and the hidden text.
             shape = layout_shape(transcript, found)
         except StorageError:
             raise
         except Exception as error:
-            self.remove_shareable(transcript.code)
             log.info("%s: anonymisation failed (%s)", transcript.code, type(error).__name__)
-            result.status = "failed"
-            result.message = f"anonymisation failed ({error}); no shareable output was written"
+            self.fail_closed(transcript.code, result, f"anonymisation failed ({error})")
             self.render(mark(transcript), None)  # the private text is still wanted
             return
         self.reporter.stage(transcript.code, "writing", 0)
         pages = self.render(mark(transcript), mark(anonymised), mark(shape))
         key.save(key_path)
+        self.owned.meta["key_replacements"] = sorted(key.replacements())
+        self.owned.save()
         review.update(review_path, transcript.code, review.rows_for(transcript, pages[0], found, proposals, decisions))
         counts = self.anonymisation_counts()
         counts[transcript.code] = anonymised.anonymisation
         atomic_write(self.private / "anonymisation.json", json.dumps(counts, indent=1, sort_keys=True), mode=PRIVATE_FILE_MODE)
+
+    def safety_net(self, transcript: Transcript, found: list[Found], decisions: dict[str, str],
+                   anonymised: Transcript, proposals: dict[str, str], key: StudyKey):
+        """Run the study-wide safety net over the anonymised text (whatever detection and the cache
+        said) and anonymise again with its hits; then check that nothing known is left.
+
+        Returns the detections with the net's hits, the researcher's decisions, the anonymised
+        transcript, the proposals and the decisions in effect (ordinary words the researcher has not
+        accepted are kept as they are, and listed first in the review).
+        """
+        net = SafetyNet(self.study.people, key, self.study.allow)
+        kept = [(f.turn, f.detection.start, f.detection.end) for f in found
+                if decisions.get(f.id, "").strip().lower() == "reject"]
+        hits = [h for h in protect(net, transcript, anonymised) if not _overlaps(h, kept)]
+        effective = dict(decisions)
+        if hits:
+            extra = [Found(h.turn, h.detection) for h in hits]
+            found = sorted(found + extra, key=lambda f: (f.turn, f.detection.start))
+            decisions = review.decisions_for(review.load_decisions(self.private / "review.csv"), transcript.code, found)
+            effective = dict(decisions)
+            for hit, item in zip(hits, extra):
+                if hit.ordinary and not decisions.get(item.id):
+                    effective[item.id] = "reject"
+            kept = [(f.turn, f.detection.start, f.detection.end) for f in found
+                    if effective.get(f.id, "").strip().lower() == "reject"]
+            anonymised, proposals = anonymise(transcript, found, effective, key)
+            anonymised.anonymisation["safety_net"] = sum(1 for f in extra if effective.get(f.id) != "reject")
+            log.info("%s: the safety net found %d known name(s) that detection missed", transcript.code, len(extra))
+        left = [h for h in protect(SafetyNet(self.study.people, key, self.study.allow), transcript, anonymised)
+                if not _overlaps(h, kept)]
+        if left:
+            raise TranscribeError(f"{len(left)} name(s) the study knows would still be readable in the shareable text")
+        return found, decisions, anonymised, proposals, effective
 
     def anonymisation_counts(self) -> dict[str, dict]:
         try:
@@ -163,34 +248,57 @@ class Outputs:
         except (OSError, ValueError):
             return {}
 
-    def write_methods(self) -> None:
-        """methods.md in the shareable folder, for every interview transcribed into these folders."""
-        transcripts = [Transcript.from_json(p.read_text()) for p in self.private.glob("*.identifiable.json")]
+    def write_methods(self, withdrawn: set[str] = frozenset()) -> None:
+        """methods.md in the shareable folder, for every interview of these folders still in the study."""
+        transcripts = [Transcript.from_json(p.read_text()) for p in sorted(self.private.glob("*.identifiable.json"))
+                       if p.name.split(".")[0] not in withdrawn]
+        path = self.out / "methods.md"
         if transcripts:
-            atomic_write(self.out / "methods.md", methods_record(transcripts, self.anonymisation_counts()))
+            self.owned.write(path, methods_record(transcripts, self.anonymisation_counts()).encode(), code=None, fmt=None)
+        elif withdrawn:
+            self.owned.remove(path)
+
+    def formats_for(self, code: str) -> list[str]:
+        """The formats asked for, plus every format already written for this interview: a re-render
+        brings every file of the interview up to date, never only some of them."""
+        present = self.owned.formats(code)
+        return [f for f in WRITERS if f in self.output.formats or f in present]
 
     def render(self, identifiable: Transcript, anonymised: Transcript | None, *layout_only: Transcript):
         versions = [identifiable] + ([anonymised] if anonymised is not None else [])
         pages = layout(versions, self.output.width, self.output.timestamps, shape=layout_only[0] if layout_only else None)
-        for fmt in self.output.formats:
+        code = identifiable.code
+        for fmt in self.formats_for(code):
             writer = get_writer(fmt)
             ext = writer.extension
-            code = identifiable.code
             if fmt != "json":  # the private JSON is the canonical transcript, with the raw words
                 self._write(writer, Document(identifiable, pages[0]), self.private / f"{code}.identifiable.{ext}",
-                            PRIVATE_FILE_MODE)
+                            code, fmt, private=True)
             if anonymised is not None:
-                self._write(writer, Document(anonymised, pages[1]), self.out / f"{code}.{ext}")
+                self._write(writer, Document(anonymised, pages[1]), self.out / f"{code}.{ext}", code, fmt)
         return pages
 
-    @staticmethod
-    def _write(writer, document: Document, path: Path, mode: int = 0o644) -> None:
+    def _write(self, writer, document: Document, path: Path, code: str, fmt: str, private: bool = False) -> None:
+        buffer = io.BytesIO()
         if writer.binary:
-            atomic_write(path, lambda f: writer.write(document, f), binary=True, mode=mode)
+            writer.write(document, buffer)
         else:
-            atomic_write(path, lambda f: writer.write(document, f), mode=mode)
+            text = io.StringIO(newline="\n")
+            writer.write(document, text)
+            buffer.write(text.getvalue().encode("utf-8"))
+        if not self.owned.write(path, buffer.getvalue(), code=code, fmt=fmt, private=private):
+            raise TranscribeError(f"{path.name} in {path.parent} was not written by transcribe (or was changed since); "
+                                  "it was left as it is. Move it away and run again.")
 
-    def remove_shareable(self, code: str) -> None:
-        for path in self.out.glob(f"{code}.*"):
-            path.unlink(missing_ok=True)
+    def remove_shareable(self, code: str) -> list[str]:
+        """Remove this interview's shareable files that the tool wrote; return the names left alone."""
+        left = []
+        for path in self.owned.shareable(code).values():
+            if not self.owned.remove(path):
+                left.append(path.name)
+        return left
 
+
+def _overlaps(hit, spans: list[tuple[int, int, int]]) -> bool:
+    d = hit.detection
+    return any(turn == hit.turn and start < d.end and d.start < end for turn, start, end in spans)
