@@ -76,6 +76,7 @@ class Segment:
 
     @classmethod
     def from_dict(cls, data: dict) -> "Segment":
+        data = dict(data)  # the caller's dict stays whole: the stage cache checks entries with this too
         words = [RecognisedWord(**w) for w in data.pop("words")]
         return cls(**data, words=words)
 

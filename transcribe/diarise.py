@@ -209,12 +209,6 @@ class Diariser:
         hook = _progress_hook(progress) if progress else None
         output = self.pipeline({"waveform": waveform, "sample_rate": SAMPLE_RATE}, hook=hook, **counts)
         annotation = getattr(output, "speaker_diarization", output)
-        if num_speakers and num_speakers > 1 and not annotation.labels():
-            # Forced to find more voices than the speech supports, the clustering can come back
-            # empty. Take the count as an upper limit instead; the transcript notes the difference.
-            output = self.pipeline({"waveform": waveform, "sample_rate": SAMPLE_RATE}, min_speakers=1,
-                                   max_speakers=num_speakers)
-            annotation = getattr(output, "speaker_diarization", output)
         exclusive = getattr(output, "exclusive_speaker_diarization", None) or annotation
         embeddings = getattr(output, "speaker_embeddings", None)
         labels = annotation.labels()

@@ -176,8 +176,6 @@ def transcribe_interview(job: InterviewJob, engines: Engines, cache: StageCache,
     diar_key = diarisation_key(diar_settings)
     silent = is_silent(audio.samples)
     diarisation = None if "diarise" in settings.redo else _cached_diarisation(cache, audio.sha256, diar_key)
-    if diarisation is not None and not diarisation.turns and not silent:
-        diarisation = None  # nobody found in speech: cached by a version that took a count it could not meet
     if diarisation is not None:
         log.info("%s: diarisation reused from the cache", job.code)
     elif silent:
@@ -235,6 +233,9 @@ def transcribe_interview(job: InterviewJob, engines: Engines, cache: StageCache,
     notes.extend(speaker_count_notes(job, diarisation, turns, assignment.labels))
     if silent:
         notes.append("The recording is silent: there is nothing to transcribe.")
+    elif not diarisation.turns:
+        notes.append("The diarisation found no speaker in this recording (speech too quiet or too distant "
+                     "from the microphone?), so nothing was transcribed.")
     elif not turns:
         notes.append("No speech was recognised in the recording.")
 
