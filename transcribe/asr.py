@@ -39,9 +39,11 @@ class RecognitionSettings:
     no_speech_threshold: float = 0.6
     initial_prompt: str | None = None
     max_window: float = MAX_WINDOW
-    # Windows are cut from the diarisation's exclusive timeline (one speaker at a time), so that no
-    # stretch of audio is decoded twice; "turns" cuts them from the overlapping turns instead.
-    window_turns: str = "exclusive"
+    # Windows are cut from the diarisation's overlapping turns, so a second voice in crosstalk gets
+    # its own window; align.ordered_words keeps each word once. "exclusive" cuts them from the
+    # one-speaker-at-a-time timeline instead: measured, it lost words in crosstalk (AMI trn08: 36
+    # words against 54) and was no more accurate elsewhere (benchmarks/attribution.py).
+    window_turns: str = "turns"
     # Seed of the sampling that failing windows fall back to (temperature > 0): each window is
     # re-decoded alone with a seed of its own, so results do not depend on the batch it fell in.
     seed: int = 0
