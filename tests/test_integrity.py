@@ -87,15 +87,19 @@ def test_the_private_json_keeps_the_speaker_timeline(ami_dev00):
     assert all(labels[t["raw_speaker"]] == t["speaker"] for t in timeline)
     assert [t["start"] for t in timeline] == sorted(t["start"] for t in timeline)
     assert not any("text" in t for t in timeline)
-    # The timeline is the diarisation itself: scoring it gives the diarisation stage's DER
-    # (measured 0.21 for the timeline against 0.36 for the turns from first to last word).
+    # The timeline is the diarisation itself: scoring it gives the diarisation stage's DER, lower
+    # than the turns' (first to last word). Measured at collar 0: 0.361 against 0.400.
     from pyannote.core import Annotation, Segment
 
-    hypothesis = Annotation()
+    timeline_hypothesis, turns_hypothesis = Annotation(), Annotation()
     for t in timeline:
-        hypothesis[Segment(t["start"], t["end"])] = t["raw_speaker"]
+        timeline_hypothesis[Segment(t["start"], t["end"])] = t["raw_speaker"]
+    for t in ami_dev00.turns:
+        turns_hypothesis[Segment(t.start, t.end)] = t.raw_speaker
     reference = read_rttm(DATA / "ami" / "debug.development.rttm", "dev00")
-    assert DiarizationErrorRate()(reference, hypothesis) < 0.25
+    from_timeline = DiarizationErrorRate()(reference, timeline_hypothesis)
+    assert from_timeline <= 0.38
+    assert from_timeline < DiarizationErrorRate()(reference, turns_hypothesis)
 
 
 def test_fallback_sampling_is_seeded(recogniser):
