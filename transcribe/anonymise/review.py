@@ -26,7 +26,7 @@ CONTEXT = 40
 
 
 def needs_check(found: Found) -> bool:
-    return found.detection.score < CHECK_SCORE or found.detection.source in ("fuzzy", "gazetteer")
+    return found.detection.score < CHECK_SCORE or found.detection.source in ("fuzzy", "gazetteer", "misheard")
 
 
 def rows_for(transcript: Transcript, page: Page, found: list[Found], proposals: dict[str, str],

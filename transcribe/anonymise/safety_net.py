@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from ..errors import TranscribeError
 from ..transcript import Transcript
-from .apply import Found, word_offsets
+from .apply import word_offsets
 from .detect import Detection, Person
 from .key import StudyKey
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from .. import edits
 from ..anonymise import review
-from ..anonymise.apply import anonymise, layout_shape, word_offsets
+from ..anonymise.apply import word_offsets
 from ..anonymise.detect import Detection
 from ..audio import SAMPLE_RATE, decode, file_sha256
 from ..batch import MANIFEST, Batch, Reporter, folders
@@ -91,19 +91,10 @@ class Studio:
         raw = self.raw(code)
         fitted = edits.fit(raw, edits.load_layer(self.private, raw.audio.get("sha256", code)))
         transcript = fitted.transcript
-        found = self.outputs.detections(transcript)  # cached; runs the detector after a correction
-        decisions = review.decisions_for(review.load_decisions(self.private / "review.csv"), code, found)
-        key = self.outputs.load_key()
-        anonymised, proposals = anonymise(transcript, found, decisions, key)
-        refusal = None
-        try:
-            found, decisions, anonymised, proposals, _ = self.outputs.safety_net(
-                transcript, found, decisions, anonymised, proposals, key)
-        except TranscribeError as error:  # rendering would refuse this interview: say why
-            refusal = str(error)
-        # As Outputs.write_shareable lays them out (a shared `prepare` there would end the copy).
+        p = self.outputs.prepare(transcript)  # the same steps as the shareable write; runs the detector after a correction
+        found, decisions, anonymised, proposals, key, refusal = p.found, p.decisions, p.anonymised, p.proposals, p.key, p.refusal
         marked = [mark(transcript), mark(anonymised)]
-        pages = layout(marked, self.output.width, self.output.timestamps, shape=mark(layout_shape(transcript, found)))
+        pages = layout(marked, self.output.width, self.output.timestamps, shape=mark(p.shape))
         return {"raw": raw, "fitted": fitted, "transcript": transcript, "found": found, "decisions": decisions,
                 "proposals": proposals, "anonymised": anonymised, "marked": marked, "pages": pages, "key": key,
                 "refusal": refusal}
