@@ -63,7 +63,7 @@ def test_the_key_is_stable_across_runs_and_new_interviews(tmp_path):
     assert [again.replacement(Detection(0, 1, name, "person", "ner", 0.85, None), "p1") for name in ("Grace", "Priya")] == first[::-1]
     assert again.replacement(Detection(0, 1, "Mo", "person", "ner", 0.85, None), "p2") == "[Name 3]"
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    rows = list(csv.DictReader(open(path)))
+    rows = list(csv.DictReader(open(path, encoding="utf-8-sig")))
     assert {"[p1]", "[I]"} <= {r["replacement"] for r in rows}  # the key names every participant
 
 
@@ -97,7 +97,7 @@ def test_review_rows_point_at_the_identifiable_line_and_keep_decisions(tmp_path)
     anonymised, proposals = anonymise(t, items, {}, StudyKey(PEOPLE))
     path = tmp_path / "review.csv"
     review.update(path, "p2", review.rows_for(t, page, items, proposals, {}))
-    rows = list(csv.DictReader(open(path)))
+    rows = list(csv.DictReader(open(path, encoding="utf-8-sig")))
     jordon = next(r for r in rows if r["text"] == "Jordon")
     assert jordon["priority"] == review.CHECK_FIRST and rows[0] is not None and rows[0]["text"] == "Jordon"
     assert int(jordon["line"]) == page.line_of(1, 2)
@@ -115,7 +115,7 @@ def test_review_rows_point_at_the_identifiable_line_and_keep_decisions(tmp_path)
     decisions = review.decisions_for(review.load_decisions(path), "p2", items)
     assert decisions == {items[1].id: "reject"}
     review.update(path, "p2", review.rows_for(t, page, items, proposals, decisions))
-    assert next(r for r in csv.DictReader(open(path)) if r["text"] == "Harehills")["decision"] == "reject"
+    assert next(r for r in csv.DictReader(open(path, encoding="utf-8-sig")) if r["text"] == "Harehills")["decision"] == "reject"
 
 
 def test_normalise():
@@ -143,7 +143,7 @@ def test_custom_wording_takes_no_number_and_stale_decisions_are_kept(tmp_path):
     (page,) = layout([t])
     review.update(path, "p1", review.rows_for(t, page, items, proposals, {items[0].id: "[a friend]"}))
     review.update(path, "p1", review.rows_for(t, page, items[1:], proposals, {}))  # Priya no longer detected
-    rows = list(csv.DictReader(open(path)))
+    rows = list(csv.DictReader(open(path, encoding="utf-8-sig")))
     stale = next(r for r in rows if r["text"] == "Priya")
     assert stale["decision"] == "[a friend]" and stale["priority"] == review.STALE
     assert ":" not in stale["id"]  # ids a spreadsheet will not turn into times

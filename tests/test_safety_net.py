@@ -80,7 +80,7 @@ def test_fold_removes_case_and_diacritics():
 class NoDetector:
     """Detection that finds nothing: the net must still keep every known name out."""
 
-    def detect(self, text):
+    def detect(self, text, probabilities=None):
         return []
 
 

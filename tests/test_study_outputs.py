@@ -66,7 +66,7 @@ def test_every_planted_name_and_place_is_replaced_as_the_study_says(study_run):
 
 def test_the_same_entity_gets_the_same_placeholder_in_every_interview(study_run):
     _, private, _ = study_run
-    rows = list(csv.DictReader(open(private / "key.csv")))
+    rows = list(csv.DictReader(open(private / "key.csv", encoding="utf-8-sig")))
     by_original = {(r["category"], r["original"]): r["replacement"] for r in rows}
     tom = by_original[("person", "tom")]
     texts = {n: (private.parent / "transcripts" / f"p{n}.txt").read_text() for n in (1, 3)}
@@ -103,7 +103,7 @@ def test_adding_an_interview_later_keeps_earlier_numbering(study_run, study_copy
 def test_review_then_apply_changes_exactly_the_decided_places_without_a_model(study_copy, no_models):
     _, out, private = study_copy
     before = {n: text_lines(out / f"p{n}.txt") for n in (1, 2, 3)}
-    rows = list(csv.DictReader(open(private / "review.csv", encoding="utf-8")))
+    rows = list(csv.DictReader(open(private / "review.csv", encoding="utf-8-sig")))
     reject = next(r for r in rows if r["interview"] == "p1" and r["category"] == "place")
     change = next(r for r in rows if r["interview"] == "p2" and r["category"] == "person" and r["proposed"].startswith("[Name"))
     reject["decision"], change["decision"] = "reject", "[wife]"

@@ -5,6 +5,7 @@ One decode feeds every model: diarisation and recognition both take the waveform
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
@@ -175,7 +176,8 @@ class _Sink:
         try:
             self.file.write(chunk.tobytes())
         except OSError as error:  # a full disk: the whole batch must stop, not just this file
-            self.file.close()
+            with contextlib.suppress(OSError):
+                self.file.close()
             raise storage_error(Path("decoded audio"), error) from error
 
     def samples(self) -> np.ndarray:

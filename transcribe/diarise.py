@@ -154,12 +154,9 @@ class Diariser:
 
         self.settings = settings
         if settings.pipeline_dir:
-            config = Path(settings.pipeline_dir).expanduser() / "config.yaml"
-            if not config.is_file():
-                raise TranscribeError(
-                    f"{settings.pipeline_dir} is not a pyannote pipeline folder (no config.yaml). "
-                    "Point --diarisation-pipeline at a cloned pipeline repository."
-                )
+            from .offline import check_pipeline_folder
+
+            config = check_pipeline_folder(Path(settings.pipeline_dir))
             self.pipeline = Pipeline.from_pretrained(config.parent)
         else:
             from pyannote.audio.pipelines import SpeakerDiarization

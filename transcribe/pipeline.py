@@ -8,6 +8,7 @@ its content, and changing anonymisation or output settings never re-runs a model
 
 from __future__ import annotations
 
+import copy
 import datetime
 import hashlib
 import json
@@ -111,7 +112,11 @@ class Engines:
 
 
 class StageCache:
-    """Stage results as JSON files under cache/<audio sha256>/, written atomically with mode 0600."""
+    """Stage results as JSON files under cache/<audio sha256>/, written atomically with mode 0600.
+
+    Each entry carries a checksum of its data, and is checked for the shape its stage produces
+    when it is read: a damaged or edited entry is treated as missing and the stage runs again.
+    """
 
     def __init__(self, private_dir: Path):
         self.root = private_dir / "cache"
@@ -120,19 +125,58 @@ class StageCache:
     def digest(key: dict) -> str:
         return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
+    @staticmethod
+    def checksum(data: dict) -> str:
+        return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
     def path(self, sha256: str, stage: str, key: dict) -> Path:
         return self.root / sha256 / f"{stage}-{self.digest(key)}.json"
 
     def load(self, sha256: str, stage: str, key: dict) -> dict | None:
         try:
-            return json.loads(self.path(sha256, stage, key).read_text())
+            record = json.loads(self.path(sha256, stage, key).read_text())
         except (OSError, ValueError):
-            return None  # missing, or (impossible with atomic writes, but harmless) unreadable
+            return None  # missing, or unreadable
+        data = record.get("data") if isinstance(record, dict) else None
+        if not isinstance(data, dict) or record.get("checksum") != self.checksum(data):
+            log.warning("a cached %s result was damaged or edited; running the stage again", stage)
+            return None
+        try:
+            _CHECKS.get(stage, lambda d: None)(copy.deepcopy(data))  # a check must never change what is returned
+        except (KeyError, TypeError, ValueError, AttributeError, AssertionError):
+            log.warning("a cached %s result has the wrong shape; running the stage again", stage)
+            return None
+        return data
 
     def save(self, sha256: str, stage: str, key: dict, data: dict) -> None:
         path = self.path(sha256, stage, key)
         make_private_dir(path.parent)
-        atomic_write(path, json.dumps(data, ensure_ascii=False), mode=PRIVATE_FILE_MODE)
+        record = {"checksum": self.checksum(data), "data": data}
+        atomic_write(path, json.dumps(record, ensure_ascii=False), mode=PRIVATE_FILE_MODE)
+
+
+def _check_recognition(data: dict) -> None:
+    assert isinstance(data["processed"], str)
+    for segment in data["segments"]:
+        Segment.from_dict(segment)
+
+
+def _check_detections(data: dict) -> None:
+    from .anonymise.apply import Found
+
+    for item in data["found"]:
+        found = Found.from_dict(item)
+        d = found.detection
+        assert isinstance(found.turn, int) and found.turn >= 0
+        assert isinstance(d.start, int) and isinstance(d.end, int) and 0 <= d.start < d.end
+        assert isinstance(d.text, str) and isinstance(d.category, str) and isinstance(d.source, str)
+
+
+_CHECKS = {
+    "diarise": lambda data: Diarisation.from_dict(data),
+    "recognise": _check_recognition,
+    "detect": _check_detections,
+}
 
 
 @dataclass
