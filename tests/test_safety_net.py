@@ -122,3 +122,21 @@ def test_the_net_fails_closed_when_replacing_does_not_work(outputs, monkeypatch)
     assert result.status == "failed" and "would still be readable" in result.message
     assert not (outputs.out / "p1.txt").exists() and not (outputs.out / "p1.json").exists()
     assert (outputs.private / "p1.identifiable.txt").is_file()
+
+
+def test_only_a_newly_found_identifier_moves_lines_and_the_summary_says_so(outputs):
+    words = ("we talked for a long time about the garden and the allotment and then "
+             "bartholomew came over with the seedlings and we planted them in rows along the fence "
+             "until it got dark and everyone went home tired but happy with the work")
+    t = transcript(words, "and that was the day")
+    t.audio = {"sha256": "2" * 64}
+    first = FileResult(Path("x.wav"), "p1", "done")
+    outputs.write(t, first)
+    again = FileResult(Path("x.wav"), "p1", "done")
+    outputs.write(t, again)
+    assert "line numbers changed" not in again.message  # nothing new: nothing moves
+    outputs.study.people.append(Person("bartholomew", ("Bartholomew",), "other"))
+    found = FileResult(Path("x.wav"), "p1", "done")
+    outputs.write(t, found)
+    assert found.status == "done" and "line numbers changed from line 2 on" in found.message, found.message
+    assert "bartholomew" not in (outputs.out / "p1.txt").read_text().lower()

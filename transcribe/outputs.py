@@ -212,12 +212,30 @@ class Outputs:
         pages = self.render(mark(transcript), mark(p.anonymised), mark(p.shape))
         p.key.save(self.key_path)
         self.owned.meta["key_replacements"] = sorted(p.key.replacements())
+        moved = self._note_line_breaks(transcript.code, pages[1])
+        if moved:
+            note = (f"line numbers changed from line {moved} on (a newly found identifier re-flowed its turn); "
+                    "check citations of those lines")
+            result.message = f"{result.message}; {note}" if result.message else note
         self.owned.save()
         review.update(self.private / "review.csv", transcript.code,
                       review.rows_for(transcript, pages[0], p.found, p.proposals, p.decisions))
         counts = self.anonymisation_counts()
         counts[transcript.code] = p.anonymised.anonymisation
         atomic_write(self.private / "anonymisation.json", json.dumps(counts, indent=1, sort_keys=True), mode=PRIVATE_FILE_MODE)
+
+    def _note_line_breaks(self, code: str, page) -> int | None:
+        """Record where the shareable text's lines break; return the first line that moved since
+        the last render at the same width (decisions never move lines; a new detection can)."""
+        layout_settings = [self.output.width, self.output.timestamps]
+        now = [[line.turn, *line.words] for line in page.lines]
+        lines = self.owned.meta.setdefault("lines", {})
+        before = lines.get(code)
+        lines[code] = {"settings": layout_settings, "breaks": now}
+        if not before or before.get("settings") != layout_settings or before.get("breaks") == now:
+            return None
+        old = before.get("breaks", [])
+        return next((i + 1 for i, (a, b) in enumerate(zip(old, now)) if a != b), min(len(old), len(now)) + 1)
 
     def prepare(self, transcript: Transcript) -> "Prepared":
         """Everything the shareable files of one interview are rendered from, written nowhere: the
