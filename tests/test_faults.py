@@ -98,7 +98,7 @@ def test_kill_9_then_rerun_gives_identical_outputs(recordings, reference, tmp_pa
 
 def test_ctrl_c_stops_cleanly_and_the_rerun_finishes(recordings, reference, tmp_path):
     out = tmp_path / "transcripts"
-    stopped = transcribe("run", str(recordings), "-o", str(out), "--format", FORMATS, interrupt_at="[1/2] p1 recognising")
+    stopped = transcribe("run", str(recordings), "-o", str(out), "--format", FORMATS, interrupt_at="[1/2] p1 diarised")
     assert stopped.returncode == 130, stopped.stderr
     assert "Interrupted." in stopped.stderr and "run the same command again to resume" in stopped.stderr
     assert "Traceback" not in stopped.stderr
