@@ -8,6 +8,7 @@ right) and keeps the delimiter the file already had (so it opens in the same spr
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from dataclasses import dataclass, field
@@ -33,11 +34,9 @@ def decode(data: bytes, name: str) -> str:
     """Text of a CSV file: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return data.decode("utf-16")
-    try:
+    with contextlib.suppress(UnicodeDecodeError):
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
+    try:  # what Excel writes as "CSV" on Windows in Western locales
         return data.decode("cp1252")
     except UnicodeDecodeError:
         raise TranscribeError(f"{name} is not in an encoding transcribe can read; save it as CSV UTF-8.") from None

@@ -277,8 +277,8 @@ class Outputs:
             anonymised, proposals = anonymise(transcript, found, effective, key)
             anonymised.anonymisation["safety_net"] = sum(1 for f in extra if effective.get(f.id) != "reject")
             log.info("%s: the safety net found %d known name(s) that detection missed", transcript.code, len(extra))
-        left = [h for h in protect(SafetyNet(self.study.people, key, self.study.allow), transcript, anonymised)
-                if not _overlaps(h, kept)]
+            net = SafetyNet(self.study.people, key, self.study.allow)  # the key may have grown
+        left = [h for h in protect(net, transcript, anonymised) if not _overlaps(h, kept)]
         refusal = f"{len(left)} name(s) the study knows would still be readable in the shareable text" if left else None
         return found, decisions, anonymised, proposals, refusal
 

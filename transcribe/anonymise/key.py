@@ -185,7 +185,7 @@ def keep_previous(path: Path) -> None:
     except FileNotFoundError:
         return
     history = make_private_dir(path.parent / HISTORY)
-    versions = sorted(history.glob("key-*.csv"))
+    versions = _versions(history)
     if versions and versions[-1].read_bytes() == current:
         return
     stamp = datetime.datetime.now().strftime("%Y%m%dT%H%M%S%f")
@@ -195,5 +195,11 @@ def keep_previous(path: Path) -> None:
 
 
 def newest_previous(path: Path) -> Path | None:
-    versions = sorted((path.parent / HISTORY).glob("key-*.csv"))
+    versions = _versions(path.parent / HISTORY)
     return versions[-1] if versions else None
+
+
+def _versions(history: Path) -> list[Path]:
+    """The copies this module made (key-<timestamp>.csv), oldest first: only those are ever pruned."""
+    stamp = re.compile(r"key-\d{8}T\d{12}\.csv")
+    return sorted(p for p in history.glob("key-*.csv") if stamp.fullmatch(p.name) and p.is_file() and not p.is_symlink())

@@ -195,6 +195,6 @@ def serve(out: Path, port: int = 0, open_browser: bool = True, say=print) -> Non
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        pass
+        say("Review studio stopped.")
     finally:
         server.server_close()

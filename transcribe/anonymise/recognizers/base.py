@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from abc import abstractmethod
+
 from presidio_analyzer import LocalRecognizer, RecognizerResult
 
 # Presidio's entity names and the project's categories.
@@ -48,17 +50,17 @@ class ProjectRecognizer(LocalRecognizer):
         super().__init__(supported_entities=[ENTITY_OF_CATEGORY[c] for c in self.ENTITIES],
                          supported_language="en", name=type(self).__name__, **kwargs)
 
-    def load(self) -> None:  # noqa: D102 (everything is passed in ready)
-        pass
+    def load(self) -> None:
+        """Nothing to load: lists and models come in through the constructor and the NLP engine."""
 
     def analyze(self, text, entities, nlp_artifacts=None):  # noqa: D102
         if nlp_artifacts is None or nlp_artifacts.tokens is None:
             return []
         return [r for r in self.find(nlp_artifacts.tokens) if r.entity_type in entities]
 
+    @abstractmethod
     def find(self, doc):
-        """The results in a spaCy doc; subclasses implement it."""
-        raise NotImplementedError
+        """The results in a spaCy doc."""
 
     def make(self, category: str, start: int, end: int, score: float, entity: str | None = None) -> RecognizerResult:
         return result(self, category, start, end, score, self.SOURCE, entity)
