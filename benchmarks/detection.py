@@ -7,7 +7,9 @@ recognition without punctuation gives), the gold spans mapped through the transf
   lists (``study``) and with nothing known (``plain``);
 - ``synth``: the presidio-research subset, tests/data/detect/synth_subset.json, nothing known;
 - ``dev``: tests/data/detect/dev_sentences.json, lower-case interview-like speech written for
-  tuning (new names, places, institutions, addresses, back-channels), nothing known.
+  tuning (new names, places, institutions, addresses, back-channels), nothing known;
+- ``numbers``: tests/data/detect/number_sentences.json, lower-case speech with identifying numbers
+  (phones, cards, flats) and everyday ones (years, ages, prices, bus routes), nothing known.
 
 Spans match when they overlap. ``recall`` needs the right category, ``found`` any category (what
 privacy needs); ``overall`` pools every identifying category.
@@ -193,7 +195,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--label", default="current")
     parser.add_argument("-o", "--output", type=Path)
-    parser.add_argument("--sets", default="interview-study,interview-plain,synth,dev")
+    parser.add_argument("--sets", default="interview-study,interview-plain,synth,dev,numbers")
     parser.add_argument("--show", action="store_true", help="print misses and false alarms")
     args = parser.parse_args()
 
@@ -206,6 +208,10 @@ def main() -> None:
     }
     if (DATA / "dev_sentences.json").exists():
         sets["dev"] = (detectors["plain"], marked_set("dev_sentences.json"), *interview_labels)
+    number_labels = {**INTERVIEW_RECALL, "number": {"number"}}
+    sets["numbers"] = (detectors["plain"], marked_set("number_sentences.json"), number_labels,
+                       {**number_labels, "phone": {"phone", "number"}, "number": {"number", "phone"}},
+                       set(number_labels))
     report: dict = {"label": args.label, "date": time.strftime("%Y-%m-%d"), "sets": {}}
     for name in args.sets.split(","):
         if name not in sets:

@@ -16,7 +16,7 @@ from .transcript import Transcript, format_timestamp
 CATEGORY_WORDS = {
     "person": "people", "place": "places", "organisation": "organisations", "email": "e-mail addresses",
     "phone": "telephone numbers", "url": "web addresses", "postcode": "postcodes", "nhs_number": "NHS numbers",
-    "date": "dates",
+    "date": "dates", "address": "street addresses", "number": "card, account and other identifying numbers",
 }
 
 

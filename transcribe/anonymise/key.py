@@ -24,6 +24,7 @@ from .detect import Detection, Person
 LABELS = {
     "person": "Name", "place": "Place", "organisation": "Organisation", "email": "Email", "phone": "Phone",
     "url": "URL", "postcode": "Postcode", "nhs_number": "NHS number", "date": "Date", "address": "Address",
+    "number": "Number",
 }
 TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "doctor", "prof", "professor", "sir", "dame", "nurse"}
 COLUMNS = ["replacement", "category", "original", "first_seen"]
@@ -36,6 +37,8 @@ def normalise(text: str, category: str = "person") -> str:
     text = re.sub(r"['’]s$", "", text.strip())
     if category in ("phone", "nhs_number"):
         return re.sub(r"\D", "", text)
+    if category == "number":
+        return re.sub(r"[\W_]", "", text).lower()
     words = re.sub(r"[^\w@.\-]+", " ", text.lower()).split()
     if category == "person":
         words = [w for w in words if w.strip(".") not in TITLES]

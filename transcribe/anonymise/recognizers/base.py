@@ -18,6 +18,7 @@ ENTITY_OF_CATEGORY = {
     "postcode": "UK_POSTCODE",
     "nhs_number": "UK_NHS",
     "date": "DATE_TIME",
+    "number": "ID_NUMBER",  # card, account and reference numbers
 }
 CATEGORY_OF_ENTITY = {entity: category for category, entity in ENTITY_OF_CATEGORY.items()}
 
