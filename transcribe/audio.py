@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import mmap
 import os
 import stat
 from dataclasses import dataclass
@@ -195,6 +196,20 @@ class _Sink:
             return np.memmap(self.file, dtype=np.float32, mode="c", shape=(size // 4,))
 
 
+def release(samples: np.ndarray) -> None:
+    """Drop the pages of a memory-mapped waveform from this process's resident memory.
+
+    Read pages of a mapping stay counted in the process's memory until the system needs them, so a
+    long recording read once from start to end would seem to occupy all of it. They are read again
+    from the page cache (or the file) when next used. Anything else is left as it is.
+    """
+    base = samples
+    while base is not None and not isinstance(base, mmap.mmap):
+        base = getattr(base, "base", None)
+    if base is not None and hasattr(mmap, "MADV_DONTNEED"):
+        base.madvise(mmap.MADV_DONTNEED)
+
+
 def _declared_duration(container, stream) -> float | None:
     if stream.duration and stream.time_base:
         return float(stream.duration * stream.time_base)
@@ -245,6 +260,7 @@ def is_silent(samples: np.ndarray, threshold_db: float = -60.0) -> bool:
         piece = np.asarray(samples[start : start + block], dtype=np.float32)
         piece = piece[: len(piece) // frame * frame].reshape(-1, frame)
         loudest = max(loudest, float(np.sqrt(np.mean(piece**2, axis=1)).max()))
+        release(samples)
     return 20 * np.log10(loudest + 1e-12) < threshold_db
 
 

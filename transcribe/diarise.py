@@ -9,6 +9,7 @@ memory; pyannote never opens a file.
 from __future__ import annotations
 
 import importlib.util
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -16,9 +17,13 @@ from typing import Callable
 import numpy as np
 
 from . import _compat
-from .audio import SAMPLE_RATE
+from .audio import SAMPLE_RATE, release
 from .errors import TranscribeError
 from .models import CAMPPLUS, SEGMENTATION, packaged_file
+
+CUT_SEARCH = 5.0  # seconds either side of a block boundary searched for a quiet moment to cut at
+BLOCK_APART = 2.0  # added to the distance of two speakers of one block: the largest between unit vectors
+JOIN_GAP = 0.25  # seconds: turns of one speaker this close to a block boundary on both sides are one turn
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,10 @@ class DiarisationSettings:
     min_cluster_size: int = 3
     exclude_overlap: bool = True
     pipeline_dir: str | None = None
+    # Longer recordings are diarised in blocks of about this length, their speakers then linked by
+    # voice: pyannote holds its per-chunk results for all it clusters at once, so a whole six-hour
+    # file would not fit in a laptop's memory. None: always the whole recording at once.
+    block_seconds: float | None = 1800.0
 
     def key(self) -> dict:
         return asdict(self)
@@ -191,17 +200,34 @@ class Diariser:
                  max_speakers: int | None = None, progress: Callable[[float], None] | None = None) -> Diarisation:
         """Who spoke when in `samples`. Speaker counts default to the settings' (an interview: 2).
 
-        `progress` is called with the fraction done (0..1) as pyannote works through the recording.
+        A recording longer than the settings' block length is diarised block by block (see
+        :func:`link_blocks`). `progress` is called with the fraction done (0..1).
         """
-        import torch
-
         s = self.settings
         if num_speakers is None and min_speakers is None and max_speakers is None:
             num_speakers, min_speakers, max_speakers = s.num_speakers, s.min_speakers, s.max_speakers
-        if num_speakers is not None:
-            counts = {"num_speakers": num_speakers}
-        else:
-            counts = {"min_speakers": min_speakers, "max_speakers": max_speakers}
+        blocks = plan_blocks(samples, s.block_seconds)
+        if len(blocks) == 1:
+            if num_speakers is not None:
+                counts = {"num_speakers": num_speakers}
+            else:
+                counts = {"min_speakers": min_speakers, "max_speakers": max_speakers}
+            result = self._diarise(samples, counts, progress)
+            release(samples)
+            return result
+        # A block may lack a speaker of the recording (one who left, a long answer): let each
+        # block find up to the recording's count, and fix the count when linking.
+        counts = {"max_speakers": num_speakers or max_speakers}
+        parts = []
+        for start, end in blocks:
+            share = _share(progress, start / len(samples), end / len(samples)) if progress else None
+            parts.append((start / SAMPLE_RATE, self._diarise(samples[start:end], counts, share)))
+            release(samples)  # the block's pages of a memory-mapped recording, read again only by recognition
+        return link_blocks(parts, num_speakers, min_speakers, max_speakers, s.threshold)
+
+    def _diarise(self, samples: np.ndarray, counts: dict, progress: Callable[[float], None] | None) -> Diarisation:
+        import torch
+
         waveform = torch.from_numpy(samples).unsqueeze(0)
         hook = _progress_hook(progress) if progress else None
         output = self.pipeline({"waveform": waveform, "sample_rate": SAMPLE_RATE}, hook=hook, **counts)
@@ -245,3 +271,99 @@ def _turns(annotation) -> list[SpeakerTurn]:
         SpeakerTurn(round(segment.start, 3), round(segment.end, 3), str(label))
         for segment, _, label in annotation.itertracks(yield_label=True)
     ]
+
+
+def plan_blocks(samples: np.ndarray, block_seconds: float | None) -> list[tuple[int, int]]:
+    """Consecutive sample ranges of at most about `block_seconds` covering `samples`: one when it is shorter.
+
+    Blocks are of equal length (no short last block, which would hold too little speech to cluster),
+    each cut at the quietest 0.1 s within a few seconds of where it would fall, so that the cut seldom
+    splits a word.
+    """
+    if not block_seconds or len(samples) <= block_seconds * SAMPLE_RATE:
+        return [(0, len(samples))]
+    count = math.ceil(len(samples) / (block_seconds * SAMPLE_RATE))
+    frame, search = SAMPLE_RATE // 10, min(CUT_SEARCH, block_seconds / 4) * SAMPLE_RATE
+    cuts = [0]
+    for i in range(1, count):
+        low = int(i * len(samples) / count - search) // frame * frame
+        frames = np.asarray(samples[low : low + int(2 * search) // frame * frame]).reshape(-1, frame)
+        cuts.append(low + int(np.argmin(np.mean(frames**2, axis=1))) * frame + frame // 2)
+    return list(zip(cuts, cuts[1:] + [len(samples)]))
+
+
+def link_blocks(parts: list[tuple[float, Diarisation]], num_speakers: int | None, min_speakers: int | None,
+                max_speakers: int | None, threshold: float) -> Diarisation:
+    """One diarisation from the blocks' own ((start in seconds, diarisation) each), speakers linked by voice.
+
+    Each block's speakers are items with their centroid embedding, weighted by how long they speak.
+    Items are merged closest first (centroid linkage on unit vectors, as pyannote clusters) until the
+    speaker count is reached or, with no count, while they are closer than `threshold`. Two speakers
+    of one block are merged only when the count leaves no other choice: the block's own clustering,
+    which saw every chunk, told them apart.
+    """
+    items = []  # (block, label, unit vector, raw centroid, seconds)
+    for block, (_, part) in enumerate(parts):
+        for label, centroid in part.embeddings.items():
+            vector = np.asarray(centroid, dtype=float)
+            seconds = sum(t.end - t.start for t in part.turns if t.speaker == label)
+            items.append((block, label, vector / np.linalg.norm(vector), vector, seconds + 1e-3))
+    groups = [[i] for i in range(len(items))]
+
+    def centre(group):
+        return np.average([items[i][2] for i in group], axis=0, weights=[items[i][4] for i in group])
+
+    def distance(g, h):
+        together = {items[i][0] for i in g} & {items[i][0] for i in h}
+        return float(np.linalg.norm(centre(g) - centre(h))) + (BLOCK_APART if together else 0.0)
+
+    while len(groups) > max(num_speakers or min_speakers or 1, 1):
+        d, a, b = min((distance(g, h), a, b) for a, g in enumerate(groups) for b, h in enumerate(groups) if a < b)
+        if num_speakers is None and d > threshold and len(groups) <= (max_speakers or len(groups)):
+            break
+        groups[a] += groups.pop(b)
+
+    # Labels in order of first speech: the blocks' own numbering means nothing across blocks.
+    starts = [min((parts[items[i][0]][0] + t.start for i in g for t in parts[items[i][0]][1].turns
+                   if t.speaker == items[i][1]), default=0.0) for g in groups]
+    groups = [g for _, g in sorted(zip(starts, groups), key=lambda pair: pair[0])]
+    name = {(items[i][0], items[i][1]): f"SPEAKER_{n:02d}" for n, g in enumerate(groups) for i in g}
+    embeddings = {
+        f"SPEAKER_{n:02d}": [round(float(x), 6) for x in
+                             np.average([items[i][3] for i in g], axis=0, weights=[items[i][4] for i in g])]
+        for n, g in enumerate(groups)
+    }
+
+    def relabelled(block: int, turns: list[SpeakerTurn]) -> list[SpeakerTurn]:
+        offset = parts[block][0]
+        # A speaker without a centroid (pyannote found no clean chunk of them) stays a speaker of its own.
+        return [SpeakerTurn(round(offset + t.start, 3), round(offset + t.end, 3),
+                            name.get((block, t.speaker), f"SPEAKER_B{block}_{t.speaker}")) for t in turns]
+
+    boundaries = [offset for offset, _ in parts[1:]]
+    turns = _join([relabelled(b, p.turns) for b, (_, p) in enumerate(parts)], boundaries)
+    exclusive = _join([relabelled(b, p.exclusive) for b, (_, p) in enumerate(parts)], boundaries)
+    return Diarisation(turns, exclusive, embeddings)
+
+
+def _join(blocks: list[list[SpeakerTurn]], boundaries: list[float]) -> list[SpeakerTurn]:
+    """The blocks' turns in one list, a speaker's turn cut by a block boundary made whole again."""
+    joined = list(blocks[0])
+    previous = blocks[0]
+    for boundary, turns in zip(boundaries, blocks[1:]):
+        ending = {t.speaker: t for t in previous if t.end >= boundary - JOIN_GAP}
+        current = []
+        for turn in turns:
+            before = ending.pop(turn.speaker, None) if turn.start <= boundary + JOIN_GAP else None
+            if before is not None:
+                before.end = max(before.end, turn.end)
+                current.append(before)
+            else:
+                joined.append(turn)
+                current.append(turn)
+        previous = current
+    return sorted(joined, key=lambda t: (t.start, t.end, t.speaker))
+
+
+def _share(progress: Callable[[float], None], start: float, end: float) -> Callable[[float], None]:
+    return lambda fraction: progress(start + (end - start) * fraction)
