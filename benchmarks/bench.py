@@ -7,6 +7,10 @@ peak memory per stage for each, the anchor/project speed ratios, and WER and DER
 
     python benchmarks/bench.py --minutes 10 --device cpu --model tiny.en
     python benchmarks/bench.py --sweep --device cpu     # diarisation settings: RTF and DER
+    python benchmarks/bench.py --project-only --minutes 180 --whole --out benchmarks/results/memory-180min.json
+
+--project-only runs the project alone (a long input's memory is the question, not the anchor's speed);
+with --whole it runs a second time with every recording diarised at once instead of in blocks.
 
 Results go to benchmarks/results/NAME.json (see --out) and a table is printed.
 """
@@ -55,6 +59,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     run.add_argument("--anchor-word-timestamps", action="store_true",
                      help="also run the anchor with word_timestamps=True (off by default in whisper)")
     run.add_argument("--warmup", action="store_true", help="run each side once on 30 s before measuring")
+    long = parser.add_argument_group("long inputs (project only)")
+    long.add_argument("--project-only", action="store_true", help="run the project without the anchor")
+    long.add_argument("--block-seconds", type=float,
+                      help="diarisation block length (default: transcribe's; 0: the whole recording at once)")
+    long.add_argument("--whole", action="store_true",
+                      help="with --project-only: also run with the whole recording diarised at once")
     sweep = parser.add_argument_group("diarisation sweep (--sweep)")
     sweep.add_argument("--sweep", action="store_true", help="sweep diarisation settings instead")
     sweep.add_argument("--steps", default="0.1,0.15,0.2,0.3", help="segmentation steps (fraction of 10 s)")
@@ -113,13 +123,21 @@ def specs(args, audio: Path, reference: Reference) -> dict[str, tuple[str, dict]
     path, name = checkpoint(args.model)
     common = {"audio": str(audio), "checkpoint": path, "model_name": name, "device": args.device,
               "language": args.language, "num_speakers": reference.speakers, "warmup": args.warmup}
-    runs = {"anchor": ("anchor", common | {"word_timestamps": False})}
-    if args.anchor_word_timestamps:
-        runs["anchor+words"] = ("anchor", common | {"word_timestamps": True})
-    runs["project"] = ("project", common | {
+    runs = {}
+    if not args.project_only:
+        runs["anchor"] = ("anchor", common | {"word_timestamps": False})
+        if args.anchor_word_timestamps:
+            runs["anchor+words"] = ("anchor", common | {"word_timestamps": True})
+    project = common | {
         "segmentation_step": args.segmentation_step, "batch_size": args.batch_size, "anonymise": not args.no_anonymise,
         "study": str(args.study) if args.study else None, "out": str(WORK / "project-out" / "transcripts"),
-    })
+    }
+    if args.block_seconds is not None:
+        project["block_seconds"] = args.block_seconds or None
+    runs["project"] = ("project", project)
+    if args.project_only and args.whole:
+        runs["project-whole"] = ("project", project | {"block_seconds": None,
+                                                       "out": str(WORK / "project-whole-out" / "transcripts")})
     return runs
 
 
@@ -194,7 +212,7 @@ def compare(args) -> dict:
         "input": {"file": audio.name, "duration_s": reference.duration, "speakers": reference.speakers,
                   "words": len(reference.text.split())},
         "runs": runs,
-        "ratios": {name: ratios(run, project) for name, run in runs.items() if name != "project"},
+        "ratios": {name: ratios(run, project) for name, run in runs.items() if name.startswith("anchor")},
     }
 
 
@@ -215,11 +233,12 @@ def print_comparison(results: dict) -> None:
         for run in runs.values():
             found = next((s for s in run["stages"] if s["stage"] == stage), None)
             row += timing_cells(found["seconds"], found["rtf"], found["peak_rss_mib"]) if found else f"{'-':>28}"
-        ratio = results["ratios"]["anchor"]["stages"].get(stage)
+        ratio = results["ratios"].get("anchor", {}).get("stages", {}).get(stage)
         print(row + (f"{ratio:>15.2f}x" if ratio else ""))
+    anchor = results["ratios"].get("anchor")
     print(f"{'processing':<13}"
           + "".join(timing_cells(r["processing_s"], r["rtf"], r["peak_rss_processing_mib"]) for r in runs.values())
-          + f"{results['ratios']['anchor']['processing']:>15.2f}x")
+          + (f"{anchor['processing']:>15.2f}x" if anchor else ""))
     for key in ("peak_rss_mib", "wer", "wer_shown", "der_collar_0", "der_collar_0.25", "speakers_found"):
         print(f"{key:<13}" + "".join(f"{r[key]:>28}" if key in r else f"{'-':>28}" for r in runs.values()))
     for name, ratio in results["ratios"].items():

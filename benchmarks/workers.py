@@ -169,7 +169,8 @@ def project_outputs(private: Path) -> tuple[str, str, list]:
     text = "".join(w.text for w in words)
     shown = "".join(w.text for w in words if w.flag != INAUDIBLE)
     (cached,) = private.glob("cache/*/diarise-*.json")
-    turns = [(t["start"], t["end"], t["speaker"]) for t in json.loads(cached.read_text())["turns"]]
+    record = json.loads(cached.read_text())
+    turns = [(t["start"], t["end"], t["speaker"]) for t in record.get("data", record)["turns"]]  # checksummed
     return text, shown, turns
 
 
@@ -182,6 +183,8 @@ def run_project(spec: dict) -> dict:
     meter = StageMeter(cuda=spec["device"] == "cuda")
     meter.switch("load")
     step = {"segmentation_step": spec["segmentation_step"]} if spec["segmentation_step"] else {}
+    if "block_seconds" in spec:  # bench.py --project-only: blocks of this length, or None for whole recordings
+        step["block_seconds"] = spec["block_seconds"]
     diarisation = DiarisationSettings(num_speakers=spec["num_speakers"], **step)
     settings = RunSettings(model=spec["checkpoint"], device=spec["device"], language=spec["language"],
                            diarisation=diarisation, batch_size=spec["batch_size"])

@@ -21,7 +21,7 @@ from typing import Callable
 from . import __version__
 from .align import RECHECK_MARGIN, RECHECK_MIN_SECONDS, RECHECK_WORDS, attribute_words, group_turns, recheck_speakers
 from .asr import Recogniser, RecognitionSettings, Segment, choose_device, plan_windows
-from .audio import SAMPLE_RATE, Audio, decode, is_silent
+from .audio import SAMPLE_RATE, Audio, decode, is_silent, release
 from .diarise import Diarisation, DiarisationSettings, Diariser
 from .models import CAMPPLUS, SEGMENTATION, WhisperCheckpoint, auto_whisper, find_whisper
 from .reliability import ReliabilitySettings, flag_words
@@ -394,6 +394,7 @@ def _recognise(engines: Engines, audio: Audio, windows, settings: RecognitionSet
         nonlocal done
         done += seconds
         progress(done / total)
+        release(audio.samples)  # the pages just read: a long recording's mapping would otherwise fill memory
 
     recogniser = engines.recogniser
     while True:
