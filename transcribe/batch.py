@@ -8,6 +8,7 @@ folders, so an interrupted batch can simply be started again.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import logging
 import os
@@ -79,13 +80,16 @@ class Batch:
     """Runs recordings through every stage into a shareable folder and its private sibling."""
 
     def __init__(self, out: Path, settings: RunSettings, output: OutputSettings, study: Study | None = None,
-                 reporter: Reporter | None = None):
+                 reporter: Reporter | None = None, remote=None):
         self.out, self.private = folders(out)
-        self.settings = settings
+        # With a cluster (a cluster.Remote) its workers run the model stages, --redo included, and
+        # save them in this batch's stage cache; here they are then all found there.
+        self.remote = remote
+        self.settings = dataclasses.replace(settings, redo=frozenset()) if remote else settings
         self.output = output
         self.study = study or Study()
         self.reporter = reporter or Reporter()
-        self.engines = Engines(settings, say=self.reporter.say)
+        self.engines = remote.engines(self.settings) if remote else Engines(settings, say=self.reporter.say)
         self.cache = StageCache(self.private)
         self.outputs = Outputs(self.out, self.private, output, self.study, self.cache, self.reporter)
         self._voice = None
@@ -173,13 +177,16 @@ class Batch:
             try:
                 jobs = self.plan(discover(paths))
                 self.reporter.begin(len(jobs))
+                if self.remote:
+                    self.remote.start(jobs, self.cache, self.study.interviewer_voice)
                 # Decode the next recording while the models work on this one.
                 pending = _Prefetch(self._decode, jobs[0]) if jobs else None
                 for index, job in enumerate(jobs):
                     decoded = pending
                     pending = _Prefetch(self._decode, jobs[index + 1]) if index + 1 < len(jobs) else None
                     self.reporter.file(index, job.audio, job.code)
-                    result = self._run_one(job, decoded)
+                    remote_failure = self.remote.wait(index) if self.remote else None
+                    result = self._run_one(job, decoded, remote_failure)
                     results.append(result)
                     log.info("%s: %s", result.code or "-", result.status)
                     self.reporter.done(result)
@@ -202,13 +209,15 @@ class Batch:
             return None
         return decode(job.audio, allow_partial=self.settings.allow_partial, spill_dir=self.private, sha256=job.sha256)
 
-    def _run_one(self, job: InterviewJob, decoded: "_Prefetch") -> FileResult:
+    def _run_one(self, job: InterviewJob, decoded: "_Prefetch", remote_failure=None) -> FileResult:
         if job.duplicate_of is not None:
             return FileResult(job.audio, None, "failed", f"same recording as {job.duplicate_of.name}; transcribed once")
         try:
             audio = decoded.get()
             if not job.codes:
                 self.assign_code(job, audio.sha256)
+            if remote_failure is not None:  # reported as the same error here would be
+                raise remote_failure.exception()
             transcript = transcribe_interview(
                 job, self.engines, self.cache, self.settings, audio=audio,
                 progress=lambda stage, seconds: self.reporter.stage(job.code, stage, seconds),

@@ -174,8 +174,28 @@ def _check_width(width: int) -> None:
         raise click.BadParameter(f"{width} is too narrow for numbered lines; use at least {MIN_WIDTH}.", param_hint="--width")
 
 
+RAY_HELP = ("Run the model stages on a Ray cluster: auto (the cluster this machine belongs to), HOST:PORT, "
+            "or, without a value, a cluster on this machine started for the run. Needs "
+            "pip install 'transcribe-interviews[cluster]' and the recordings on a filesystem every node shares.")
+
+
+def _ray_option(value: str | None, paths: tuple[Path, ...]) -> tuple[str | None, tuple[Path, ...]]:
+    """--ray takes an optional value, so `--ray recordings/` reads the folder as the address:
+    anything that is not an address but an existing path is a path, and the cluster is local."""
+    from .cluster import LOCAL
+
+    if value is None or value in ("auto", LOCAL) or "://" in value:
+        return value, paths
+    if ":" not in value and Path(value).exists():
+        return LOCAL, (Path(value), *paths)
+    if ":" not in value:
+        raise click.BadParameter(f"'{value}' is not a Ray address: give auto, HOST:PORT or ray://HOST:PORT, or "
+                                 "--ray alone for a cluster on this machine.", param_hint="--ray")
+    return value, paths
+
+
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, metavar="PATHS...", type=click.Path(path_type=Path))
 @output_options
 @click.option("--study", "study_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Study file (default: study.toml beside the recordings, if any).")
@@ -201,11 +221,15 @@ def _check_width(width: int) -> None:
 @click.option("--redo", multiple=True, type=click.Choice(["diarise", "recognise"]), help="Run a stage again even if cached.")
 @click.option("--model-dir", type=click.Path(file_okay=False, path_type=Path), default=None, envvar="TRANSCRIBE_CACHE_DIR",
               help="Where converted model weights are cached [env TRANSCRIBE_CACHE_DIR; default ~/.cache/transcribe].")
+@click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]", help=RAY_HELP)
 @common_options
 def run(paths, out, formats, width, timestamps, study_path, model, device, language, speakers, min_speakers,
         max_speakers, recognition, batch_size, segmentation_step, diarisation_pipeline, no_anonymise, partial, redo,
-        model_dir, quiet, verbose):
+        model_dir, ray_address, quiet, verbose):
     """Transcribe recordings (files or folders, searched recursively)."""
+    ray_address, paths = _ray_option(ray_address, paths)
+    if not paths:
+        raise click.UsageError("Missing argument 'PATHS...'.")
     _setup_logging(verbose, quiet)
     _quiet_libraries()
     from .batch import OutputSettings
@@ -231,13 +255,14 @@ def run(paths, out, formats, width, timestamps, study_path, model, device, langu
     output = OutputSettings(output_formats, width, timestamps, not no_anonymise)
     console = Console(quiet)
     try:
-        _run_batch(list(paths), out, study_path, settings, output, console)
+        _run_batch(list(paths), out, study_path, settings, output, console, ray_address)
     except KeyboardInterrupt:  # while reading the folder, before any recording was started
         console.say("Interrupted before any recording was started.")
         sys.exit(130)
 
 
-def _run_batch(paths: list[Path], out: Path, study_path: Path | None, settings, output, console: Console) -> None:
+def _run_batch(paths: list[Path], out: Path, study_path: Path | None, settings, output, console: Console,
+               ray_address: str | None = None) -> None:
     """Run the batch, print its summary and exit with its status (0 all done, 1 any failed, 130 Ctrl-C)."""
     from .audio import probe_duration
     from .batch import Batch, Stopped, discover, open_study, summary_lines
@@ -258,9 +283,10 @@ def _run_batch(paths: list[Path], out: Path, study_path: Path | None, settings, 
 
         reporter = ProgressReporter({p: probe_duration(p) for p in audio if p.is_file()},
                                     choose_device(settings.device), console.quiet)
-        batch = Batch(out, settings, output, study, reporter)
         try:
-            results = batch.run(audio)
+            with _cluster(ray_address, settings, console) as remote:
+                batch = Batch(out, settings, output, study, reporter, remote=remote)
+                results = batch.run(audio)
         except TranscribeError:
             reporter.stop()  # the error goes below the bar, not into it
             raise
@@ -292,6 +318,22 @@ def _run_batch(paths: list[Path], out: Path, study_path: Path | None, settings, 
     if any(r.low_confidence_roles for r in results):
         console.say("Some speaker roles were decided with low confidence: check them, or set roles in the study file.")
     sys.exit(0 if len(ok) == len(results) else 1)
+
+
+def _cluster(address: str | None, settings, console: Console):
+    """The workers of a Ray cluster for the batch (--ray), or None to run it here."""
+    import contextlib
+
+    if address is None:
+        return contextlib.nullcontext(None)
+    from . import cluster
+
+    @contextlib.contextmanager
+    def connected():
+        with cluster.connect(address) as ray:
+            yield cluster.Remote(ray, settings, say=console.say)
+
+    return connected()
 
 
 @cli.command()

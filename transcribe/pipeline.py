@@ -137,6 +137,10 @@ class StageCache:
             record = json.loads(self.path(sha256, stage, key).read_text())
         except (OSError, ValueError):
             return None  # missing, or unreadable
+        return self.checked(stage, record)
+
+    def checked(self, stage: str, record) -> dict | None:
+        """The data of a cache record, or None when it is damaged or has the wrong shape."""
         data = record.get("data") if isinstance(record, dict) else None
         if not isinstance(data, dict) or record.get("checksum") != self.checksum(data):
             log.warning("a cached %s result was damaged or edited; running the stage again", stage)
