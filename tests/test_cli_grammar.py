@@ -43,7 +43,7 @@ def test_help_lists_every_format_and_says_what_options_do_to_line_numbers():
     assert "replaces the default (txt,json)" in text and "start it with + to add" in text
     assert "Lines break at this width, so line numbers depend on it" in text
     assert "[hh:mm:ss]" in text and "line numbers change" in text
-    assert "Anonymisation is English-only" in text
+    assert "Anonymisation supports English and French" in text
     assert set(cli_module.FORMAT_NAMES) == set(WRITERS)
 
 
@@ -105,8 +105,8 @@ def test_export_adds_a_format_to_the_last_run(study_run, tmp_path):
     assert (copy / "p1.docx").exists()  # the last run's formats are still written
 
 
-@pytest.mark.parametrize("language,warned", [("fr", True), ("en", False)])
-def test_summary_says_anonymisation_is_english_only(monkeypatch, tmp_path, language, warned):
+@pytest.mark.parametrize("language,warned", [("de", True), ("fr", False), ("en", False)])
+def test_summary_says_when_anonymisation_has_no_model_for_the_language(monkeypatch, tmp_path, language, warned):
     import transcribe.batch
     from transcribe.outputs import FileResult
 
@@ -118,4 +118,5 @@ def test_summary_says_anonymisation_is_english_only(monkeypatch, tmp_path, langu
                     "--model", "base")
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
-    assert ("Anonymisation is English-only: names, places and organisations in French speech" in text) == warned
+    assert ("Anonymisation has no German model: names, places and organisations were looked for with English "
+            "models" in text) == warned

@@ -117,7 +117,8 @@ def cli():
         transcribe anonymise typed/*.docx # transcripts made elsewhere, same study key
 
     Every command takes the output folder as -o FOLDER (default: transcripts).
-    Anonymisation is English-only, whatever --language says.
+    Anonymisation supports English and French (the study's language or --language);
+    in any other language it uses the English models, and the summary says so.
     """
 
 
@@ -162,11 +163,6 @@ def check_language(language: str | None, model: str = "auto") -> str | None:
     return code
 
 
-ENGLISH_ONLY = ("Anonymisation is English-only: names, places and organisations in {language} speech were looked "
-                "for with English models and the study's own lists, so more will be missed than in English. "
-                "Check every shareable transcript against review.csv before sharing it.")
-
-
 def _check_width(width: int) -> None:
     from .layout import MIN_WIDTH
 
@@ -204,7 +200,8 @@ def _ray_option(value: str | None, paths: tuple[Path, ...]) -> tuple[str | None,
               help="Where the models run: auto takes an NVIDIA GPU when torch sees one, else the CPU.")
 @click.option("--language", default=None,
               help="Spoken language, a code such as en or fr (default: the study's, else en). English-only models "
-                   "(*.en) need en. Anonymisation is English-only whatever the language.")
+                   "(*.en) need en. Anonymisation supports English and French; other languages are anonymised "
+                   "with the English models.")
 @click.option("--speakers", type=click.IntRange(1, 20), default=None,
               help="Exact number of speakers (default 2: an interview). Not with --min/--max-speakers.")
 @click.option("--min-speakers", type=click.IntRange(1, 20), default=None, help="Fewest speakers, when the number is unknown.")
@@ -311,10 +308,11 @@ def _run_batch(paths: list[Path], out: Path, study_path: Path | None, settings, 
         console.say(f"Not anonymised: transcripts are only in {batch.private} (not shareable).")
     elif ok:
         console.say(f"Shareable transcripts: {batch.out}/   Identifiable files and the key: {batch.private}/")
-    if output.anonymise and settings.language != "en":
-        from whisper.tokenizer import LANGUAGES
+    from .anonymise.languages import no_model_warning
 
-        console.say(ENGLISH_ONLY.format(language=LANGUAGES[settings.language].title()))
+    warning = no_model_warning(settings.language)
+    if output.anonymise and warning:
+        console.say(warning)
     if any(r.low_confidence_roles for r in results):
         console.say("Some speaker roles were decided with low confidence: check them, or set roles in the study file.")
     sys.exit(0 if len(ok) == len(results) else 1)
@@ -396,7 +394,7 @@ def anonymise(files, out, formats, width, timestamps, study_path, interviewer, q
     a WebVTT voice tag). The interviewer's label becomes the study's, the other speaker the
     interview's participant code. Detection, the study-wide key (shared with recorded interviews),
     review.csv and the safety net are the same as for recordings; so are the numbered outputs.
-    Anonymisation is English-only.
+    Anonymisation supports English and French, as the study file's language says (default en).
     """
     from .batch import open_study, summary_lines
     from .importers import IMPORT_EXTENSIONS, anonymise_transcripts
@@ -413,6 +411,7 @@ def anonymise(files, out, formats, width, timestamps, study_path, interviewer, q
     console = Console(quiet)
     try:
         study = open_study(list(files), study_path)
+        study.language = check_language(study.language or "en")  # a code Whisper knows, as `run` checks it
         results = anonymise_transcripts(list(dict.fromkeys(files)), out, study, output, interviewer,
                                         MessageReporter(quiet))
     except TranscribeError as error:
@@ -426,6 +425,11 @@ def anonymise(files, out, formats, width, timestamps, study_path, interviewer, q
     shareable, private = folders(out)
     if ok:
         console.say(f"Shareable transcripts: {shareable}/   Identifiable files and the key: {private}/")
+    from .anonymise.languages import no_model_warning
+
+    warning = no_model_warning(study.language)
+    if warning:
+        console.say(warning)
     sys.exit(0 if len(ok) == len(results) else 1)
 
 

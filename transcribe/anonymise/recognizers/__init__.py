@@ -19,6 +19,7 @@ from .gazetteer import GazetteerRecognizer
 from .institutions import InstitutionRecognizer
 from .misheard import PROBABILITIES_KEY, MisheardNameRecognizer
 from .ner import NerRecognizer
+from .numbers import NumberRecognizer
 from .patterns import pattern_recognizers
 from .roster import RosterRecognizer
 from .study_lists import StudyListRecognizer
@@ -27,13 +28,21 @@ from .words import Lexicon
 __all__ = [
     "CATEGORY_OF_ENTITY", "ENTITY_KEY", "ENTITY_OF_CATEGORY", "PROBABILITIES_KEY", "SOURCE_KEY",
     "AddressRecognizer", "FuzzyRosterRecognizer", "GazetteerRecognizer", "InstitutionRecognizer", "Lexicon",
-    "MisheardNameRecognizer", "NerRecognizer", "ProjectRecognizer", "RosterRecognizer", "StudyListRecognizer",
+    "MisheardNameRecognizer", "NerRecognizer", "NumberRecognizer", "ProjectRecognizer", "RosterRecognizer",
+    "StudyListRecognizer",
     "build_registry", "name_similarity",
 ]
 
 
-def build_registry(config, lexicon: Lexicon):
-    """The registry for a DetectorConfig: only the recognisers it asks for (no other countries')."""
+def build_registry(config, lexicon: Lexicon, language: str = "en"):
+    """The registry for a DetectorConfig in `language`: only the recognisers it asks for (no other
+    countries'), and only those that serve the language.
+
+    The roster, study lists, fuzzy roster matching, gazetteers (names and places of every
+    country), NER (the language's spaCy model) and the pattern recognisers serve every language
+    anonymisation supports; the speech heuristics (institutions, addresses, misheard names) know
+    English only.
+    """
     from presidio_analyzer import RecognizerRegistry
 
     fuzzy = FuzzyRosterRecognizer(config.roster, lexicon, config.fuzzy_threshold)
@@ -46,11 +55,36 @@ def build_registry(config, lexicon: Lexicon):
     ]
     ner_entities = [*(("PERSON", "LOCATION", "ORGANIZATION") if config.use_ner else ()),
                     *(("DATE_TIME",) if config.dates else ())]
-    if ner_entities:
+    if ner_entities and language == "fr":
+        from ..french import FrenchNerRecognizer
+
+        recognizers.append(FrenchNerRecognizer(ner_entities, gazetteer, lexicon))
+    elif ner_entities:
         recognizers.append(NerRecognizer(ner_entities, gazetteer))
     if gazetteer is not None:
         recognizers.append(gazetteer)
-    if config.use_speech:
-        recognizers += [InstitutionRecognizer(lexicon), AddressRecognizer(lexicon),
+    if config.use_speech and language == "en":
+        recognizers += [InstitutionRecognizer(lexicon), AddressRecognizer(lexicon), NumberRecognizer(lexicon),
                         MisheardNameRecognizer(lexicon, fuzzy if config.roster else None)]
-    return RecognizerRegistry(recognizers=recognizers, supported_languages=["en"])
+    if language != "en":
+        for recognizer in recognizers:
+            _serve(recognizer, language)
+    return RecognizerRegistry(recognizers=recognizers, supported_languages=[language])
+
+
+def _serve(recognizer, language: str) -> None:
+    """Register `recognizer` for `language`.
+
+    Presidio gives a recogniser one language, fixed when it is made (English here); the ones above
+    read the NLP engine's doc, whatever its language, so changing it is all they need. Telephone
+    numbers also need the language's context words and its countries' numbering plans.
+    """
+    from presidio_analyzer.predefined_recognizers import PhoneRecognizer
+
+    from .. import french
+
+    recognizer.supported_language = language
+    if language == "fr" and "PHONE_NUMBER" in recognizer.supported_entities:
+        recognizer.context = [*(recognizer.context or ()), *french.PHONE_CONTEXT]
+        if isinstance(recognizer, PhoneRecognizer):
+            recognizer.supported_regions = (*french.PHONE_REGIONS, *recognizer.supported_regions)

@@ -71,7 +71,8 @@ class GazetteerRecognizer(ProjectRecognizer):
 
     def _judge(self, span, category: str):
         """A result if the span reads as a name here, scored by how much evidence there is."""
-        if any(t.ent_type_ in NUMERIC_ENTS or (not t.is_alpha and not t.is_punct) for t in span):
+        if any(t.ent_type_ in NUMERIC_ENTS or (not t.is_alpha and not t.is_punct and not _french_hyphenated(t))
+               for t in span):
             return None
         if is_filler(span.text):
             return None
@@ -81,6 +82,11 @@ class GazetteerRecognizer(ProjectRecognizer):
                 return self.make(category, span.start_char, span.end_char, 0.35)
             return None
         return self.make(category, span.start_char, span.end_char, 0.4 if common else 0.5)
+
+
+def _french_hyphenated(token) -> bool:
+    """A hyphenated word the French tokeniser keeps whole ("saint-étienne"); English splits them."""
+    return token.lang_ == "fr" and token.text.replace("-", "").isalpha()
 
 
 def _lower_case_subject(span) -> bool:

@@ -185,18 +185,30 @@ def place_names() -> frozenset[str]:
 # --- context -----------------------------------------------------------------------------------
 
 
+def _cues(doc):
+    """(name cues, name cue phrases, the strong ones, place cue phrases, place prepositions) in
+    the doc's language: English, or French (transcribe/anonymise/french.py)."""
+    if doc.lang_ == "fr":
+        from .. import french
+
+        return (french.NAME_CUES, french.NAME_CUE_PHRASES, french.STRONG_NAME_CUE_PHRASES, french.PLACE_CUE_PHRASES,
+                french.PLACE_PREPOSITIONS)
+    return NAME_CUES, NAME_CUE_PHRASES, STRONG_NAME_CUE_PHRASES, PLACE_CUE_PHRASES, PLACE_PREPOSITIONS
+
+
 def has_cue(span: Span, category: str, strong_only: bool = True) -> bool:
     """A word or phrase just before the span that introduces a name (or a place)."""
     doc = span.doc
+    name_cues, name_phrases, strong_phrases, place_phrases, _ = _cues(doc)
     before = [t.lower_ for t in doc[max(0, span.start - 3):span.start]]
     if category == "person":
-        if before and before[-1].rstrip(".") in NAME_CUES:
+        if before and before[-1].rstrip(".") in name_cues:
             return True
-        if len(before) >= 2 and " ".join(before[-2:]) in NAME_CUES:
+        if len(before) >= 2 and " ".join(before[-2:]) in name_cues:
             return True
-        cues = STRONG_NAME_CUE_PHRASES if strong_only else NAME_CUE_PHRASES
+        cues = strong_phrases if strong_only else name_phrases
     else:
-        cues = PLACE_CUE_PHRASES
+        cues = place_phrases
     return any(tuple(before[-len(cue):]) == cue for cue in cues)
 
 
@@ -239,7 +251,7 @@ def named_by_context(span: Span, category: str) -> bool:
 
 def after_place_word(span: Span) -> bool:
     """Whether a preposition or cue that introduces a place comes just before the span."""
-    if span.start > 0 and span.doc[span.start - 1].lower_ in PLACE_PREPOSITIONS:
+    if span.start > 0 and span.doc[span.start - 1].lower_ in _cues(span.doc)[4]:
         return True
     return has_cue(span, "place")
 
