@@ -301,7 +301,7 @@ TEMPLATE_HEADER = """\
 
 [study]
 interviewer_label = "I"      # how the interviewer appears in transcripts
-language = "en"
+language = "en"              # spoken language (en, fr, de, ...); anonymisation has models for en and fr
 places = []                  # known places to replace, e.g. ["Lewisham", "Manchester"]
 organisations = []           # known organisations, e.g. ["Riverside Surgery"]
 allow = []                   # words never to replace, e.g. ["NHS", "WellTogether"]
