@@ -267,6 +267,7 @@ def transcribe_interview(job: InterviewJob, engines: Engines, cache: StageCache,
         if moves is None:
             moves = {"moves": recheck_speakers(words, lambda a, b: engines.diariser.embed(
                 audio.samples[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)]), diarisation.embeddings)}
+            release(audio.samples)
             cache.save(audio.sha256, "recheck", recheck_key, moves)
         for index, speaker in moves["moves"]:
             if 0 <= index < len(words):
