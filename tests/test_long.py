@@ -15,7 +15,7 @@ from pyannote.core import Annotation, Segment
 from pyannote.metrics.diarization import DiarizationErrorRate
 
 from conftest import SAMPLES, read_rttm
-from transcribe.audio import SAMPLE_RATE, decode
+from transcribe.audio import SAMPLE_RATE, decode, release
 from transcribe.diarise import Diarisation, SpeakerTurn, link_blocks, plan_blocks
 
 
@@ -103,3 +103,22 @@ def test_a_speaker_missing_from_a_block_keeps_the_count():
     # Asked for two, the voices never heard in one block become one: each block told its own two apart.
     assert [t.speaker for t in link_blocks(blocks, 2, None, None, 0.5).turns] == [
         "SPEAKER_00", "SPEAKER_01", "SPEAKER_01", "SPEAKER_00"]
+
+
+def resident_file_pages() -> int:
+    """Bytes of mapped files resident in this process (Linux)."""
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) * 1024 for line in status if line.startswith("RssFile:"))
+
+
+def test_release_drops_the_read_pages_of_mapped_audio(tmp_path):
+    size = 64 << 20
+    (tmp_path / "audio.f32").write_bytes(bytes(size))
+    samples = np.memmap(tmp_path / "audio.f32", dtype=np.float32, mode="c")  # as decode() maps it
+    before = resident_file_pages()
+    assert float(samples[: len(samples) // 2].sum()) == 0.0  # reads half of it
+    assert resident_file_pages() - before > size // 2 * 0.9
+    release(samples[:10])  # any view of the mapping will do
+    assert resident_file_pages() - before < size // 20
+    assert float(samples.sum()) == 0.0  # still readable: read again from the file
+    release(np.zeros(10, np.float32))  # memory of its own: nothing to do
