@@ -1,19 +1,24 @@
 """Does giving Whisper the study's vocabulary and names as a prompt help, and what does it harm?
 
-Help: recognises the demo interviews with and without a prompt, on the same windows (the true
-speaker turns, so that only recognition differs), and reports word error rate and how many of the
+Help: recognises the demo interviews and the mangled-name recording (tests/data/mangled: names
+tiny.en mishears without help) with and without a prompt, on the same windows (the true speaker
+turns, so that only recognition differs), and reports word error rate and how many of the
 planted names and places come out spelled as the study spells them, with any sign of a loop.
 
 Harm: a roster name written where it was not said. Counted on the demo interviews and on a small
 development set of sentences naming people who are *not* on the roster but sound like someone who is
 ("Ellen Carver" beside the roster's Helen Carter, "Tim" beside Tom), rendered with flite under
 benchmarks/work/ (deterministic). ``roster_names_inserted`` is, per roster-name word, how many more
-times the recognised text has it than the reference, summed.
+times the recognised text has it than the reference, summed. ``roster_words_unsure`` counts the
+roster words recognised below word probability LOW_PROBABILITY, which the review lists to check
+first (transcribe/anonymise/review.py): on the near misses that is how many insertions a
+researcher is pointed at; on the interviews, how many true names are listed needlessly.
 
 Prompts compared: none; the whole study's (every name of every interview); the interview's own
 (``Study.prompt(codes)``: vocabulary, places, organisations, the interviewer and the interview's own
-participants, which is what transcribe gives Whisper); and the interview's own plus the people the
-study lists without an interview (mentioned people, who may come up in any interview).
+participants); the interview's own plus the people the study lists without an interview (mentioned
+people, who may come up in any interview); and no people at all (vocabulary, places and
+organisations only: ``Study.prompt(codes, people=False)``).
 
     .venv/bin/python benchmarks/prompt.py [--model tiny.en] [--out benchmarks/results/prompt.json]
 """
@@ -34,6 +39,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from conftest import SAMPLES, normalised, wer  # noqa: E402
 
+MANGLED = ROOT / "tests" / "data" / "mangled"
+
+from transcribe.anonymise.recognizers.misheard import LOW_PROBABILITY  # noqa: E402
 from transcribe.asr import Recogniser, RecognitionSettings, plan_windows  # noqa: E402
 from transcribe.audio import decode  # noqa: E402
 from transcribe.models import find_whisper  # noqa: E402
@@ -53,6 +61,15 @@ NEAR_MISSES = [
     "Sam Reid runs the cafe on the corner.",
     "I think Anne Wilton was the first nurse I saw.",
     "Davina Oakley organised the whole thing.",
+    # Added later, measured once as written: more sound-alikes of the interview's own people.
+    "Ellie Carson was my support worker for a while.",
+    "I think Karen Jennings runs the group now.",
+    "My cousin Sean Jonas lives up north.",
+    "Hilary Carr gave me a lift to the clinic.",
+    "Sally Johns was the one who phoned me.",
+    "We used to see Helena Cartwright at church.",
+    "Zara James helped me with the forms.",
+    "Ellen told me to ask at the front desk.",
 ]
 
 
@@ -80,6 +97,7 @@ def prompts(study, codes: list[str]) -> dict[str, str | None]:
         "whole study": study.prompt(),
         "interview's own": own,
         "own + mentioned people": (own[:-1] + ", " + ", ".join(mentioned) + ".") if own and mentioned else own,
+        "no people": study.prompt(codes, people=False),
     }
 
 
@@ -111,27 +129,35 @@ def main() -> None:
     args = parser.parse_args()
     study = load_study(SAMPLES / "study.toml")
     recogniser = Recogniser(find_whisper(args.model), "cpu")
-    terms = planted_terms(study)
     roster = roster_words(study)
     results = {}
-    for interview in [] if args.near_misses_only else study.interviews:
-        truth = json.loads((SAMPLES / "truth" / f"{interview.audio.stem}.json").read_text())
+    # The demo interviews, then the mangled-name recording (names tiny.en mishears without help).
+    recordings = [(study, i, SAMPLES / "truth" / f"{i.audio.stem}.json") for i in study.interviews]
+    mangled = load_study(MANGLED / "study.toml")
+    recordings += [(mangled, i, MANGLED / "truth.json") for i in mangled.interviews]
+    for own_study, interview, truth_path in [] if args.near_misses_only else recordings:
+        terms, own_roster = planted_terms(own_study), roster_words(own_study)
+        truth = json.loads(truth_path.read_text())
         reference = " ".join(t["text"] for t in truth["turns"])
         expected = [t for t in terms if re.search(rf"\b{re.escape(t)}\b", reference)]
         audio = decode(interview.audio)
         windows = plan_windows([(t["start"], t["end"], t["speaker"]) for t in truth["turns"]], audio.duration)
-        for label, prompt in prompts(study, interview.codes).items():
+        label_of = interview.code if own_study is study else f"mangled {interview.code}"
+        for label, prompt in prompts(own_study, interview.codes).items():
             started = time.perf_counter()
             segments = recogniser(audio.samples, windows, RecognitionSettings(initial_prompt=prompt))
             seconds = time.perf_counter() - started
             text = " ".join(s.text for s in segments)
             words = [Word(w.text, w.start, w.end, w.probability) for s in segments for w in s.words]
             found = [t for t in expected if re.search(rf"\b{re.escape(t)}\b", text)]
-            results.setdefault(interview.code, {})[label] = {
+            listed = [w for w in words if normalised(w.text) in own_roster]
+            results.setdefault(label_of, {})[label] = {
                 "wer": round(wer(reference, text), 4),
                 "names_spelled_as_study": f"{len(found)}/{len(expected)}",
                 "names_missed": sorted(set(expected) - set(found)),
-                "roster_names_inserted": roster_names_inserted(reference, text, roster),
+                "roster_names_inserted": roster_names_inserted(reference, text, own_roster),
+                "roster_words": len(listed),
+                "roster_words_unsure": sum(1 for w in listed if w.probability < LOW_PROBABILITY),
                 "windows_over_compression_threshold": sum(1 for s in segments if s.compression_ratio > 2.4),
                 "words_in_repetition_loops": len(repetition_loops(words, 3)),
                 "seconds": round(seconds, 2),
@@ -140,6 +166,7 @@ def main() -> None:
     for label, prompt in prompts(study, ["p1"]).items():
         segments = recogniser(audio.samples, windows, RecognitionSettings(initial_prompt=prompt))
         by_window = {(s.start, s.end): s.text for s in segments}
+        heard = [w for s in segments for w in s.words if normalised(w.text) in roster]
         inserted, replaced = 0, []
         for sentence, window in zip(NEAR_MISSES, windows):
             text = by_window.get(window, "")
@@ -150,6 +177,8 @@ def main() -> None:
         results.setdefault("near misses (p1's prompt)", {})[label] = {
             "wer": round(wer(" ".join(NEAR_MISSES), " ".join(s.text for s in segments)), 4),
             "roster_names_inserted": inserted, "sentences": len(NEAR_MISSES), "heard_as": replaced,
+            # No roster name is spoken here: every roster word heard is inserted; these the review lists first.
+            "roster_words_unsure": sum(1 for w in heard if w.probability < LOW_PROBABILITY),
         }
     for code, rows in results.items():
         for label, row in rows.items():

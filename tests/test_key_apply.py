@@ -147,3 +147,19 @@ def test_custom_wording_takes_no_number_and_stale_decisions_are_kept(tmp_path):
     stale = next(r for r in rows if r["text"] == "Priya")
     assert stale["decision"] == "[a friend]" and stale["priority"] == review.STALE
     assert ":" not in stale["id"]  # ids a spreadsheet will not turn into times
+
+
+def test_a_roster_name_the_recogniser_was_unsure_of_is_listed_to_check_first(tmp_path):
+    # The interview's names are Whisper's prompt: a spoken "Ellen Carver" came out "Helen Carver"
+    # at probability .06 (benchmarks/prompt.py). The placeholder stands; the review says check it.
+    t = Transcript("p1", 30.0, [turn("I spoke to Helen Carver last week."), turn("Helen said yes.")])
+    t.turns[0].words[3].probability = 0.06
+    items = [found(0, t.turns[0].text, "Helen", "person", "roster", "I", 1.0),
+             found(1, t.turns[1].text, "Helen", "person", "roster", "I", 1.0)]
+    (page,) = layout([t], width=50)
+    anonymised, proposals = anonymise(t, items, {}, StudyKey(PEOPLE))
+    path = tmp_path / "review.csv"
+    review.update(path, "p1", review.rows_for(t, page, items, proposals, {}))
+    rows = list(csv.DictReader(open(path, encoding="utf-8-sig")))
+    assert [(r["id"], r["priority"]) for r in rows] == [(items[0].id, review.CHECK_FIRST), (items[1].id, "")]
+    assert {r["proposed"] for r in rows} == {"[I]"}

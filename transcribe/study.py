@@ -56,15 +56,21 @@ class Study:
         resolved = audio.resolve()
         return next((i for i in self.interviews if i.audio.resolve() == resolved), None)
 
-    def prompt(self, codes: list[str] | None = None) -> str | None:
+    def prompt(self, codes: list[str] | None = None, people: bool = True) -> str | None:
         """Vocabulary and roster names for Whisper's initial prompt (spellings the study uses).
 
         Given an interview's codes, only the names of its own participants and of the interviewer
         are included: names in the prompt pull similar spoken names towards them (benchmarks/prompt.py).
+        With `people` false, no one's name is included.
         """
-        people = self.people if codes is None else [p for p in self.people if p.role == "interviewer" or p.id in codes]
+        if not people:
+            chosen = []
+        elif codes is None:
+            chosen = self.people
+        else:
+            chosen = [p for p in self.people if p.role == "interviewer" or p.id in codes]
         terms = list(dict.fromkeys(
-            [*self.vocabulary, *(n for p in people for n in p.names if " " in n or n[:1].isupper()),
+            [*self.vocabulary, *(n for p in chosen for n in p.names if " " in n or n[:1].isupper()),
              *self.places, *self.organisations]
         ))
         return ", ".join(terms) + "." if terms else None

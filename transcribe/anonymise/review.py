@@ -5,7 +5,8 @@ of the identifiable text, time), what was found, by which source and with what s
 placeholder, and a ``decision`` column the researcher edits: empty or ``accept`` keeps the
 proposal, ``reject`` keeps the original text, anything else is used as the replacement. Decisions
 survive re-runs (a decision whose detection is gone stays, marked stale). Rows that deserve a look
-first (low scores, fuzzy or gazetteer matches) come first and say so in the ``priority`` column.
+first (low scores, fuzzy, gazetteer and misheard-name matches, roster names the recogniser was
+unsure of) come first and say so in the ``priority`` column.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from pathlib import Path
 
 from ..csvfiles import Table, read_table, write_table
 from ..layout import Page
-from ..transcript import Transcript, format_timestamp
-from .apply import Found, word_at
+from ..transcript import Transcript, Turn, format_timestamp
+from .apply import Found, word_at, word_offsets
+from .detect import Detection
+from .recognizers.misheard import LOW_PROBABILITY
 
 COLUMNS = ["priority", "interview", "line", "time", "category", "source", "score", "text", "context",
            "proposed", "decision", "id"]
@@ -25,8 +28,27 @@ CHECK_SCORE = 0.6
 CONTEXT = 40
 
 
-def needs_check(found: Found) -> bool:
-    return found.detection.score < CHECK_SCORE or found.detection.source in ("fuzzy", "gazetteer", "misheard")
+def needs_check(found: Found, transcript: Transcript | None = None) -> bool:
+    """Whether a detection is listed to check first: a low score, a source that guesses, or a
+    roster name the recogniser was unsure of (given `transcript`, whose words it reads)."""
+    d = found.detection
+    if d.score < CHECK_SCORE or d.source in ("fuzzy", "gazetteer", "misheard"):
+        return True
+    return transcript is not None and unsure_roster_name(transcript.turns[found.turn], d)
+
+
+def unsure_roster_name(turn: Turn, detection: Detection) -> bool:
+    """A roster name written where the speech recogniser was unsure of the words.
+
+    The interview's names are given to Whisper as a hint, and the hint can turn a similar spoken
+    name into a roster name ("Ellen Carver" written "Helen Carver", at word probability .06;
+    benchmarks/prompt.py): the placeholder would then name the wrong person.
+    """
+    if detection.source != "roster":
+        return False
+    under = [w.probability for (a, b), w in zip(word_offsets(turn), turn.words)
+             if a < detection.end and detection.start < b and w.probability is not None]
+    return bool(under) and min(under) < LOW_PROBABILITY
 
 
 def rows_for(transcript: Transcript, page: Page, found: list[Found], proposals: dict[str, str],
@@ -40,7 +62,7 @@ def rows_for(transcript: Transcript, page: Page, found: list[Found], proposals: 
         word = word_at(turn, d.start)
         context = text[max(0, d.start - CONTEXT) : d.start] + "<<" + d.text + ">>" + text[d.end : d.end + CONTEXT]
         rows.append({
-            "priority": CHECK_FIRST if needs_check(item) else "",
+            "priority": CHECK_FIRST if needs_check(item, transcript) else "",
             "interview": transcript.code,
             "line": page.line_of(item.turn, word),
             "time": format_timestamp(turn.words[word].start if turn.words else turn.start),

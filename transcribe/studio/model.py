@@ -115,7 +115,7 @@ class Studio:
         for code in self.codes():
             p = self.prepared(code)
             found = p["found"]
-            check = [f for f in found if review.needs_check(f)]
+            check = [f for f in found if review.needs_check(f, p["transcript"])]
             interviews.append({
                 "code": code,
                 "duration": format_timestamp(p["raw"].duration),
@@ -159,7 +159,7 @@ class Studio:
             first = next((w for (t, w), i in owner.items() if i == f.id), 0)
             dets.append({
                 "id": f.id, "turn": f.turn, "text": d.text, "category": d.category, "source": d.source,
-                "score": round(d.score, 2), "check_first": review.needs_check(f), "decision": decision,
+                "score": round(d.score, 2), "check_first": review.needs_check(f, p["transcript"]), "decision": decision,
                 "proposed": p["proposals"].get(f.id, ""), "line": ident.line_of(f.turn, first),
             })
         dets.sort(key=lambda d: (not d["check_first"], d["line"], d["id"]))
