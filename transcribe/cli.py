@@ -281,7 +281,7 @@ def _run_batch(paths: list[Path], out: Path, study_path: Path | None, settings, 
         reporter = ProgressReporter({p: probe_duration(p) for p in audio if p.is_file()},
                                     choose_device(settings.device), console.quiet)
         try:
-            with _cluster(ray_address, settings, console) as remote:
+            with _cluster(ray_address, settings, study if output.anonymise else None, console) as remote:
                 batch = Batch(out, settings, output, study, reporter, remote=remote)
                 results = batch.run(audio)
         except TranscribeError:
@@ -318,8 +318,9 @@ def _run_batch(paths: list[Path], out: Path, study_path: Path | None, settings, 
     sys.exit(0 if len(ok) == len(results) else 1)
 
 
-def _cluster(address: str | None, settings, console: Console):
-    """The workers of a Ray cluster for the batch (--ray), or None to run it here."""
+def _cluster(address: str | None, settings, study, console: Console):
+    """The workers of a Ray cluster for the batch (--ray), or None to run it here. Given the
+    study, they detect identifiers too."""
     import contextlib
 
     if address is None:
@@ -329,7 +330,7 @@ def _cluster(address: str | None, settings, console: Console):
     @contextlib.contextmanager
     def connected():
         with cluster.connect(address) as ray:
-            yield cluster.Remote(ray, settings, say=console.say)
+            yield cluster.Remote(ray, settings, study=study, say=console.say)
 
     return connected()
 

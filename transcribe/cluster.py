@@ -2,10 +2,10 @@
 
 Each worker (a Ray actor, one per GPU) loads the models once. For each recording it is sent, it
 reads the file from its path on the shared filesystem, decodes it and runs every model stage
-(:func:`transcribe_interview`) into an in-memory stage cache seeded with the driver's entries for
-that recording; only the new entries come back. The driver saves them into the batch's ordinary
-stage cache, and the ordinary batch then finds every model stage cached: participant codes, the
-study key, detection, review and every write stay at the driver, the outputs are those of a local
+(:func:`transcribe_interview`) and detection into an in-memory stage cache seeded with the driver's
+entries for that recording; only the new entries come back. The driver saves them into the batch's
+ordinary stage cache, and the ordinary batch then finds every model stage cached: participant
+codes, the study key, review and every write stay at the driver, the outputs are those of a local
 run, and an interrupted run resumes, on one machine or on a cluster, with nothing redone.
 
 Ray is told participant codes only: task names are "transcribe p3" (or "transcribe recording 4"
@@ -28,7 +28,9 @@ from typing import Callable
 
 from .audio import decode
 from .errors import TranscribeError
+from .outputs import Outputs
 from .pipeline import Engines, InterviewJob, RunSettings, StageCache, transcribe_interview
+from .study import Study
 
 log = logging.getLogger("transcribe")
 INSTALL = "pip install 'transcribe-interviews[cluster]'"
@@ -134,10 +136,21 @@ class Outcome:
     seconds: float = 0.0  # the worker's time on the recording
 
 
+class Detection(Outputs):
+    """Only the detection half of Outputs, at a worker: no folders, nothing written but the cache.
+
+    Its entries have the key the driver's would have, so the driver finds them unless the
+    transcript changed there (a correction made in the review studio) or the study's names did.
+    """
+
+    def __init__(self, study: Study):
+        self.study, self.cache, self._detectors = study, None, {}
+
+
 class TranscribeWorker:
     """The body of a Ray actor: one set of models, loaded once, for every recording it is sent."""
 
-    def __init__(self, settings: RunSettings, threads: int | None = None):
+    def __init__(self, settings: RunSettings, threads: int | None = None, study: Study | None = None):
         warnings.filterwarnings("ignore")  # library warnings would go to Ray's log files
         logging.getLogger("transcribe").addHandler(logging.NullHandler())
         logging.getLogger("transcribe").propagate = False
@@ -147,6 +160,7 @@ class TranscribeWorker:
             torch.set_num_threads(threads)
         self.settings = settings
         self.engines = Engines(settings)
+        self.detection = Detection(study) if study is not None else None
 
     def describe(self) -> dict:
         """The device and Whisper checkpoint this worker uses (loading nothing yet)."""
@@ -163,7 +177,10 @@ class TranscribeWorker:
         failure = None
         try:
             audio = decode(job.audio, allow_partial=self.settings.allow_partial, sha256=job.sha256)
-            transcribe_interview(job, self.engines, cache, self.settings, audio=audio)
+            transcript = transcribe_interview(job, self.engines, cache, self.settings, audio=audio)
+            if self.detection is not None:
+                self.detection.cache = cache
+                self.detection.detections(transcript)
         except MemoryError:
             failure = Failure("MemoryError", "", False, out_of_memory=True)
         except TranscribeError as error:
@@ -209,8 +226,9 @@ class DriverEngines(Engines):
 class Remote:
     """The cluster's side of a batch: its workers, the recordings sent to them, what came back."""
 
-    def __init__(self, ray, settings: RunSettings, *, workers: int | None = None, cpus_per_worker: int = 1,
-                 say: Callable[[str], None] = lambda message: None):
+    def __init__(self, ray, settings: RunSettings, *, study: Study | None = None, workers: int | None = None,
+                 cpus_per_worker: int = 1, say: Callable[[str], None] = lambda message: None):
+        """`study`: the workers detect identifiers too, with its lists (None: the driver detects)."""
         self.ray = ray
         self.settings = settings
         resources = ray.cluster_resources()
@@ -224,7 +242,9 @@ class Remote:
             options, threads = {"num_cpus": cpus_per_worker}, cpus_per_worker
             count = workers or max(1, int(resources.get("CPU", 1)) // cpus_per_worker)
         actor = ray.remote(TranscribeWorker).options(max_restarts=TRIES - 1, max_task_retries=TRIES - 1, **options)
-        self.workers = [actor.remote(settings, threads) for _ in range(count)]
+        if study is not None:  # what detection reads: not the recordings' names
+            study = dataclasses.replace(study, path=None, interviews=[], interviewer_voice=None)
+        self.workers = [actor.remote(settings, threads, study) for _ in range(count)]
         # The first worker converts packaged weights if they need it; the others then find them.
         try:
             first = ray.get(self.workers[0].describe.remote())
