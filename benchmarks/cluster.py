@@ -182,7 +182,7 @@ def main() -> None:
             "start_h": round(start_h, 4),
             "predicted_h": round(max(workers_h, driver_h) + start_h, 3),
             "limited_by": "driver" if driver_h > workers_h else "workers",
-            "gpus_before_the_driver_limits": int(gpu["seconds_per_audio_hour"] / driver_per_hour),
+            "gpus_before_the_driver_limits": round(gpu["seconds_per_audio_hour"] / driver_per_hour, 2),
         },
     }
     args.out.write_text(json.dumps(result, indent=1) + "\n")
