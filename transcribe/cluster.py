@@ -264,7 +264,6 @@ class Remote:
             say(f"Model: Whisper {self.checkpoint.name} ({self.checkpoint.source}), chosen automatically for "
                 f"{self.device}.")
         say(f"Ray cluster: {count} worker(s) on {'GPUs' if threads is None else 'CPUs'}.")
-        self.pids = {id(w): d["pid"] for w, d in zip(self.workers, described)}
         self.cache: StageCache | None = None
         self.voice_path: Path | None = None
         self.pending: deque[tuple[int, InterviewJob]] = deque()
