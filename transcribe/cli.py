@@ -35,8 +35,8 @@ class _StderrHandler(logging.StreamHandler):
         return sys.stderr
 
     @stream.setter
-    def stream(self, value):  # logging.StreamHandler.__init__ sets it
-        pass
+    def stream(self, value):
+        """Ignored (logging.StreamHandler.__init__ sets it): the stream is always sys.stderr now."""
 
 
 def _setup_logging(verbose: bool, quiet: bool) -> None:

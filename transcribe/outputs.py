@@ -194,6 +194,7 @@ class Outputs:
         # The study's names, a correction or the detector changed since: detect again (spaCy and
         # Presidio only; recognition and diarisation are never re-run by apply or export).
         language = self.language_of(transcript)
+        # Through `detector` for the study's own language: tests replace that property.
         detector = self.detector if language == detection_language(self.study.language) else self.detector_for(language)
         found = find_identifiers(detector, transcript)
         self.cache.save(sha, "detect", key, {"found": [f.to_dict() for f in found]})
