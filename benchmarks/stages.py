@@ -9,24 +9,38 @@ queued GPU work is charged to the stage that queued it.
 from __future__ import annotations
 
 import resource
+import sys
 import threading
 import time
 
 MIB = 1 << 20
 
 
-def current_rss() -> int:
-    """Resident memory of this process in bytes."""
+def _status(field: str) -> int:
+    """A memory figure of this process from /proc/self/status, in bytes."""
     with open("/proc/self/status") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
-    raise RuntimeError("VmRSS is missing from /proc/self/status")
+    raise RuntimeError(f"{field} is missing from /proc/self/status")
+
+
+def current_rss() -> int:
+    """Resident memory of this process in bytes."""
+    return _status("VmRSS")
 
 
 def peak_rss() -> int:
-    """The highest resident memory this process has had, in bytes (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    """The highest resident memory this process has had, in bytes: the kernel's high-water mark.
+
+    Not getrusage's ru_maxrss: Linux carries that over fork and exec, so a worker started by a
+    parent that once held more (bench.py building a six-hour input) would report the parent's peak.
+    """
+    try:
+        return _status("VmHWM")
+    except (OSError, RuntimeError):  # not Linux: macOS reports bytes
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak if sys.platform == "darwin" else peak * 1024
 
 
 class RssSampler(threading.Thread):
