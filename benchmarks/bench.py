@@ -34,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 import transcribe  # noqa: E402,F401  (switches pyannote's telemetry off before anything imports it)
 
 from inputs import LAYOUTS, Reference, build_long_input  # noqa: E402
-from scoring import der_by_collar, wer  # noqa: E402
+from scoring import der_by_collar, der_near_cuts, wer  # noqa: E402
 
 WORK = HERE / "work"
 SETUP_STAGES = ("load", "warm-up")  # measured, but not part of processing a recording
@@ -199,8 +199,10 @@ def compare(args) -> dict:
     audio = WORK / f"input-{args.layout}-{args.minutes:g}min.wav"
     reference = build_long_input(args.minutes, args.layout, audio)
     print(f"input: {reference.duration / 60:.1f} min, {reference.speakers} speakers ({audio.name})", file=sys.stderr)
-    runs = {name: summarise(run_worker(name, side, spec), reference)
-            for name, (side, spec) in specs(args, audio, reference).items()}
+    measured = {name: run_worker(name, side, spec) for name, (side, spec) in specs(args, audio, reference).items()}
+    runs = {name: summarise(run, reference) for name, run in measured.items()}
+    if args.project_only:
+        add_block_edges(runs, measured, reference, audio, args.block_seconds)
     project = runs["project"]
     return {
         "benchmark": "anchor-vs-project",
@@ -214,6 +216,17 @@ def compare(args) -> dict:
         "runs": runs,
         "ratios": {name: ratios(run, project) for name, run in runs.items() if name.startswith("anchor")},
     }
+
+
+def add_block_edges(runs: dict, measured: dict, reference: Reference, audio: Path, block_seconds: float | None) -> None:
+    """Each run's DER near the block run's block edges and elsewhere (the whole-file run on the same spans)."""
+    from transcribe.audio import SAMPLE_RATE, decode
+    from transcribe.diarise import DiarisationSettings, plan_blocks
+
+    seconds = DiarisationSettings().block_seconds if block_seconds is None else block_seconds or None
+    cuts = [start / SAMPLE_RATE for start, _ in plan_blocks(decode(audio).samples, seconds)][1:]
+    for name, run in runs.items():
+        run["der_near_block_edges"] = der_near_cuts(reference.turns, measured[name]["turns"], reference.duration, cuts)
 
 
 def timing_cells(seconds: float, rtf: float, peak_mib: float) -> str:
@@ -241,6 +254,10 @@ def print_comparison(results: dict) -> None:
           + (f"{anchor['processing']:>15.2f}x" if anchor else ""))
     for key in ("peak_rss_mib", "wer", "wer_shown", "der_collar_0", "der_collar_0.25", "speakers_found"):
         print(f"{key:<13}" + "".join(f"{r[key]:>28}" if key in r else f"{'-':>28}" for r in runs.values()))
+    if all("der_near_block_edges" in r for r in runs.values()):
+        edges = [r["der_near_block_edges"] for r in runs.values()]
+        print(f"{'DER at edges':<13}" + "".join(f"{e['near']} / {e['elsewhere']}".rjust(28) for e in edges)
+              + f"  (within {edges[0]['window_s']:g} s of the {edges[0]['cuts']} block edges / elsewhere)")
     for name, ratio in results["ratios"].items():
         print(f"{name} recognition + diarisation / whole transcribe pipeline: "
               f"{ratio['anchor_recognise_diarise_vs_project_processing']:.2f}x")

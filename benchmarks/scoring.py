@@ -43,6 +43,26 @@ def der_by_collar(reference, hypothesis) -> dict[str, float]:
     return {f"der_collar_{collar:g}": round(der(reference, hypothesis, collar), 4) for collar in COLLARS}
 
 
+def der_near_cuts(reference, hypothesis, duration: float, cuts: list[float], window: float = 10.0) -> dict:
+    """DER (collar 0) within `window` seconds of a diarisation block's edge, and everywhere else.
+
+    Separates what blocks cost at their edges (less context for the segmentation) from errors in
+    linking speakers across blocks, which would show away from the edges as well.
+    """
+    from pyannote.core import Segment, Timeline
+    from pyannote.metrics.diarization import DiarizationErrorRate
+
+    whole = Segment(0, duration)
+    near = Timeline([Segment(max(0.0, c - window), min(duration, c + window)) for c in cuts]).support()
+    elsewhere = near.gaps(support=whole)
+    result = {"window_s": window, "cuts": len(cuts)}
+    for name, uem in (("near", near), ("elsewhere", elsewhere)):
+        result[name] = round(DiarizationErrorRate()(annotation(reference), annotation(hypothesis), uem=uem), 4) \
+            if uem.duration() else None
+        result[f"{name}_s"] = round(uem.duration(), 1)
+    return result
+
+
 class PooledDER:
     """DER over several recordings at once: errors and durations summed, not rates averaged."""
 
