@@ -202,7 +202,7 @@ def compare(args) -> dict:
     measured = {name: run_worker(name, side, spec) for name, (side, spec) in specs(args, audio, reference).items()}
     runs = {name: summarise(run, reference) for name, run in measured.items()}
     if args.project_only:
-        add_block_edges(runs, measured, reference, audio, args.block_seconds)
+        add_block_edges(runs, measured, reference)
     project = runs["project"]
     return {
         "benchmark": "anchor-vs-project",
@@ -218,15 +218,11 @@ def compare(args) -> dict:
     }
 
 
-def add_block_edges(runs: dict, measured: dict, reference: Reference, audio: Path, block_seconds: float | None) -> None:
+def add_block_edges(runs: dict, measured: dict, reference: Reference) -> None:
     """Each run's DER near the block run's block edges and elsewhere (the whole-file run on the same spans)."""
-    from transcribe.audio import SAMPLE_RATE, decode
-    from transcribe.diarise import DiarisationSettings, plan_blocks
-
-    seconds = DiarisationSettings().block_seconds if block_seconds is None else block_seconds or None
-    cuts = [start / SAMPLE_RATE for start, _ in plan_blocks(decode(audio).samples, seconds)][1:]
+    edges = measured["project"]["block_edges"]
     for name, run in runs.items():
-        run["der_near_block_edges"] = der_near_cuts(reference.turns, measured[name]["turns"], reference.duration, cuts)
+        run["der_near_block_edges"] = der_near_cuts(reference.turns, measured[name]["turns"], reference.duration, edges)
 
 
 def timing_cells(seconds: float, rtf: float, peak_mib: float) -> str:

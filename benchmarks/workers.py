@@ -174,6 +174,22 @@ def project_outputs(private: Path) -> tuple[str, str, list]:
     return text, shown, turns
 
 
+def record_block_edges() -> list[float]:
+    """Where the diariser's blocks start (seconds, the first left out), noted as transcribe plans them."""
+    import transcribe.diarise as diarise
+
+    edges: list[float] = []
+    plan = diarise.plan_blocks
+
+    def planned(samples, block_seconds):
+        blocks = plan(samples, block_seconds)
+        edges.extend(start / SAMPLE_RATE for start, _ in blocks[1:])
+        return blocks
+
+    diarise.plan_blocks = planned
+    return edges
+
+
 def run_project(spec: dict) -> dict:
     from transcribe.batch import OutputSettings, folders
     from transcribe.diarise import DiarisationSettings
@@ -196,13 +212,14 @@ def run_project(spec: dict) -> dict:
         meter.switch("warm-up")
         warm_up_project(batch, spec["audio"])
     meter.switch("setup")
+    edges = record_block_edges()  # after the warm-up, whose 30 s are one block
     (result,) = batch.run([Path(spec["audio"])])
     stages = meter.stop()
     if result.status == "failed":
         raise RuntimeError(f"transcribe failed: {result.message}")
     text, shown, turns = project_outputs(folders(out)[1])
     return {"stages": stages, "peak_rss_mib": round(peak_rss() / 2**20, 1), "text": text, "text_shown": shown,
-            "turns": turns, "batch_size": batch.engines.recogniser.batch_size}
+            "turns": turns, "batch_size": batch.engines.recogniser.batch_size, "block_edges": edges}
 
 
 RUNNERS = {"anchor": run_anchor, "project": run_project}
