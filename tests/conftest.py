@@ -71,6 +71,60 @@ def model_cache(tmp_path_factory):
     return cache
 
 
+# Session fixtures that load a model or run the models on audio: a test using one is in the slow
+# tier (marked below), like every test marked `slow` by hand.
+MODEL_FIXTURES = {"tiny_en", "recogniser", "diariser", "study_run"}
+# What loading a model means here: Whisper, pyannote and spaCy, through the project's classes.
+MODEL_LOADERS = (("transcribe.asr", "Recogniser"), ("transcribe.diarise", "Diariser"),
+                 ("transcribe.anonymise.detect", "Detector"), ("transcribe.models", "ct2_to_whisper_state"))
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
+_RUNNING = {"slow": True}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    # Before any fixture of the test is set up, a session fixture that loads a model included.
+    _RUNNING["slow"] = item.get_closest_marker("slow") is not None
+
+
+class ModelInFastTier(Exception):
+    pass
+
+
+@pytest.fixture(scope="session", autouse=True)
+def models_only_in_the_slow_tier():
+    """Loading a model outside the slow tier fails the test and says so, so that
+    `pytest -m "not slow"` stays a tier that answers in seconds."""
+    import functools
+    import importlib
+
+    def guarded(load):
+        @functools.wraps(load)
+        def check(*args, **kwargs):
+            if not _RUNNING["slow"]:
+                raise ModelInFastTier("this test loads a model: mark it @pytest.mark.slow (the fast tier loads none)")
+            return load(*args, **kwargs)
+        return check
+
+    for module, name in MODEL_LOADERS:
+        target = importlib.import_module(module)
+        loader = getattr(target, name)
+        if isinstance(loader, type):
+            loader.__init__ = guarded(loader.__init__)
+        else:
+            setattr(target, name, guarded(loader))
+    import spacy
+
+    spacy.load = guarded(spacy.load)
+
+
 @pytest.fixture(autouse=True)
 def no_network_attempts():
     before = len(NETWORK_ATTEMPTS)
@@ -155,3 +209,56 @@ def study_run(tmp_path_factory):
     result = CliRunner().invoke(cli, ["run", str(SAMPLES), "-o", str(out), "--format", "all"])
     assert result.exit_code == 0, result.output
     return out, out.with_name("transcripts.private"), result.output
+
+
+class NoDetections:
+    """A stand-in for the detector in the fast tier: finds nothing, loads nothing. The safety net,
+    which does not trust detection, still replaces every name the study knows."""
+
+    def __init__(self, config=None):
+        self.config = config
+
+    def detect(self, text, probabilities=None):
+        return []
+
+
+SMALL_STUDY = """\
+[study]
+interviewer_label = "I"
+[[people]]
+name = "Sarah Jones"
+aliases = ["Sarah"]
+code = "p1"
+role = "participant"
+[[interviews]]
+audio = "p1.txt"
+codes = ["p1"]
+"""
+SMALL_TRANSCRIPT = """\
+I: Thank you for coming. Could you tell me about the scheme?
+Sarah: I joined last spring. My name is Sarah Jones and I was nervous at first.
+I: What changed for you?
+Sarah: I feel less alone now, and I go every week.
+"""
+
+
+@pytest.fixture
+def small_study(tmp_path, monkeypatch):
+    """A study of one typed interview (`transcribe anonymise`, formats txt and json), made in a
+    second with no model: for tests of the command line's options and messages."""
+    from click.testing import CliRunner
+
+    import transcribe.anonymise.detect
+    from transcribe.cli import cli
+
+    monkeypatch.setattr(transcribe.anonymise.detect, "Detector", NoDetections)
+    folder = tmp_path / "study"
+    folder.mkdir()
+    (folder / "p1.txt").write_text(SMALL_TRANSCRIPT, encoding="utf-8")
+    (folder / "study.toml").write_text(SMALL_STUDY, encoding="utf-8")
+    out = tmp_path / "transcripts"
+    result = CliRunner().invoke(cli, ["anonymise", str(folder / "p1.txt"), "-o", str(out), "--study",
+                                      str(folder / "study.toml")])
+    assert result.exit_code == 0, result.output
+    assert "Sarah" not in (out / "p1.txt").read_text(encoding="utf-8")
+    return out

@@ -95,6 +95,7 @@ def summary(output: str) -> dict[str, str]:
     return rows
 
 
+@pytest.mark.slow
 def test_every_file_gets_its_documented_result(matrix_run):
     result, _, _ = matrix_run
     rows = summary(result.output)
@@ -110,6 +111,7 @@ def test_one_bad_file_makes_the_exit_code_non_zero(matrix_run):
     assert matrix_run[0].exit_code == 1
 
 
+@pytest.mark.slow
 def test_good_files_are_transcribed_despite_the_bad_ones(matrix_run):
     result, out, private = matrix_run
     done = [name for name, (status, _) in EXPECTED.items() if status == "done"]
@@ -119,6 +121,7 @@ def test_good_files_are_transcribed_despite_the_bad_ones(matrix_run):
     assert len(speech) == len(done) - 1  # all but the silent recording
 
 
+@pytest.mark.slow
 def test_silence_gives_an_empty_transcript_with_a_note(matrix_run):
     _, _, private = matrix_run
     transcripts = [json.loads(p.read_text()) for p in private.glob("*.identifiable.json")]
@@ -126,6 +129,7 @@ def test_silence_gives_an_empty_transcript_with_a_note(matrix_run):
     assert len(silent) == 1 and silent[0]["turns"] == []
 
 
+@pytest.mark.slow
 def test_the_run_made_no_network_connection_and_sent_no_telemetry(matrix_run):
     import os
 

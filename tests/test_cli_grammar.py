@@ -89,20 +89,16 @@ def test_export_folder_argument_still_works_but_is_deprecated(tmp_path):
     assert both.exit_code == 2 and "Two output folders" in both.output
 
 
-def test_export_adds_a_format_to_the_last_run(study_run, tmp_path):
-    import shutil
-
-    out, private, _ = study_run
-    copy = tmp_path / "transcripts"
-    shutil.copytree(out, copy)
-    shutil.copytree(private, copy.with_name("transcripts.private"))
-    subtitles = [p for p in copy.glob("*.srt") if not p.name.endswith(".atlasti.srt")]  # not ATLAS.ti's
-    for path in subtitles:
-        path.unlink()
-    result = invoke("export", "-o", str(copy), "--format", "+srt")
+def test_export_adds_a_format_to_the_last_run(small_study):
+    out = small_study
+    assert sorted(p.name for p in out.glob("p1.*")) == ["p1.json", "p1.txt"]
+    result = invoke("export", "-o", str(out), "--format", "+srt")
     assert result.exit_code == 0, result.output
-    assert {p.name for p in copy.glob("*.srt") if not p.name.endswith(".atlasti.srt")} == {"p1.srt", "p2.srt", "p3.srt"}
-    assert (copy / "p1.docx").exists()  # the last run's formats are still written
+    assert sorted(p.name for p in out.glob("p1.*")) == ["p1.json", "p1.srt", "p1.txt"]
+    result = invoke("export", "-o", str(out), "--format", "+docx")
+    assert result.exit_code == 0, result.output
+    # The last run's formats are kept and brought up to date: srt too.
+    assert sorted(p.name for p in out.glob("p1.*")) == ["p1.docx", "p1.json", "p1.srt", "p1.txt"]
 
 
 @pytest.mark.parametrize("language,warned", [("de", True), ("fr", False), ("en", False)])

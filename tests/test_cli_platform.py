@@ -6,6 +6,8 @@ import shutil
 import subprocess
 import sys
 
+import pytest
+
 from conftest import ROOT, SAMPLES
 
 NO_FCNTL = "import sys; sys.modules['fcntl'] = None\n"  # `import fcntl` now raises ImportError
@@ -21,6 +23,7 @@ def test_simulation_works():
     assert result.returncode != 0 and "import of fcntl halted" in result.stderr
 
 
+@pytest.mark.slow
 def test_package_imports_without_fcntl():
     modules = ["transcribe", "transcribe.cli", "transcribe.storage", "transcribe.batch", "transcribe.outputs",
                "transcribe.progress", "transcribe.importers"]
@@ -29,6 +32,7 @@ def test_package_imports_without_fcntl():
     assert result.stdout.strip() == "ok"
 
 
+@pytest.mark.slow
 def test_help_and_init_run_without_fcntl(tmp_path):
     cli = "from transcribe.cli import main; sys.argv[0] = 'transcribe'; main()"
     result = python(cli, "--help")

@@ -355,6 +355,7 @@ main()
 """
 
 
+@pytest.mark.slow
 def test_a_pipeline_folder_that_needs_the_hub_is_refused_even_with_the_hub_online(tmp_path, clip):
     pipeline = tmp_path / "pipeline"
     pipeline.mkdir()

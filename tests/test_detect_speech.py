@@ -45,6 +45,7 @@ def found(detector: Detector, text: str, **kwargs) -> dict[str, tuple[str, str]]
 # --- Presidio structure ------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_every_source_is_a_recogniser_in_one_registry(study: Detector) -> None:
     kinds = {type(r) for r in study._analyzer.registry.recognizers}
     for kind in (RosterRecognizer, StudyListRecognizer, NerRecognizer, FuzzyRosterRecognizer, GazetteerRecognizer,
@@ -52,6 +53,7 @@ def test_every_source_is_a_recogniser_in_one_registry(study: Detector) -> None:
         assert kind in kinds
 
 
+@pytest.mark.slow
 def test_presidio_results_carry_the_source(study: Detector) -> None:
     text = "bronwen works at tesco on mill lane"
     artifacts = study._nlp_engine.process_text(text, "en")
@@ -62,6 +64,7 @@ def test_presidio_results_carry_the_source(study: Detector) -> None:
     assert sources["mill lane"] == "address"
 
 
+@pytest.mark.slow
 def test_allow_list_goes_through_presidio(study: Detector) -> None:
     # "carewell" is in no dictionary, so the misheard-name recogniser would take it.
     assert found(study, "the carewell people were kind") == {}
@@ -71,6 +74,7 @@ def test_allow_list_goes_through_presidio(study: Detector) -> None:
 # --- back-channels and fillers -----------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text", ["mm hm", "uh huh", "yeah yeah okay", "mm hm yeah", "okay so um right",
                                   "Mm-hm.", "Uh-huh, yeah.", "erm well i mean yeah"])
 def test_back_channels_are_never_names(plain: Detector, text: str) -> None:
@@ -89,6 +93,7 @@ def test_back_channels_are_never_names(plain: Detector, text: str) -> None:
     ("i work at morrisons on the tills", "morrisons"),
     ("i volunteer with the trussell trust", "trussell trust"),
 ])
+@pytest.mark.slow
 def test_institutions(plain: Detector, text: str, expected: str) -> None:
     assert found(plain, text).get(expected, (None,))[0] == "organisation", plain.detect(text)
 
@@ -96,6 +101,7 @@ def test_institutions(plain: Detector, text: str, expected: str) -> None:
 @pytest.mark.parametrize("text", ["the local hospital is miles away", "i go to the community centre",
                                   "my blood sugar was too high", "she went to the job centre",
                                   "i work at home mostly", "junior high was hard"])
+@pytest.mark.slow
 def test_generic_institutions_are_not_flagged(plain: Detector, text: str) -> None:
     assert plain.detect(text) == []
 
@@ -111,6 +117,7 @@ def test_generic_institutions_are_not_flagged(plain: Detector, text: str) -> Non
     ("it is on the corner of elm and seventh", "elm and seventh"),
     ("she had a house on tredegar crescent", "tredegar crescent"),
 ])
+@pytest.mark.slow
 def test_addresses(plain: Detector, text: str, expected: str) -> None:
     assert found(plain, text).get(expected) == ("address", "address"), plain.detect(text)
 
@@ -119,6 +126,7 @@ def test_addresses(plain: Detector, text: str, expected: str) -> None:
                                   "we walked up the high street", "it was a long drive",
                                   "she lives close to the station", "take the first road on the left",
                                   "on the first and second floors"])
+@pytest.mark.slow
 def test_ordinary_roads_are_not_addresses(plain: Detector, text: str) -> None:
     assert plain.detect(text) == []
 
@@ -126,6 +134,7 @@ def test_ordinary_roads_are_not_addresses(plain: Detector, text: str) -> None:
 # --- misheard names ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_words_in_no_dictionary_are_names(plain: Detector) -> None:
     detections = {d.text: d for d in plain.detect("and then luition said she would come")}
     assert detections["luition"].category == "person"
@@ -134,21 +143,25 @@ def test_words_in_no_dictionary_are_names(plain: Detector) -> None:
     assert cued["jimmel"].score >= 0.6  # after a name cue: replace without asking
 
 
+@pytest.mark.slow
 def test_modern_words_are_not_names(plain: Detector) -> None:
     for text in ("i saw it on facebook first", "during lockdown we did it all on zoom",
                  "the app kept crashing on my laptop", "the physio was lovely"):
         assert plain.detect(text) == [], text
 
 
+@pytest.mark.slow
 def test_unknown_word_after_a_place_cue_is_a_place(plain: Detector) -> None:
     assert found(plain, "we lived over in chapeltown for a bit")["chapeltown"][0] == "place"
     assert found(plain, "i grew up in moortown really")["moortown"] == ("place", "misheard")
 
 
+@pytest.mark.slow
 def test_unknown_word_after_an_employer_cue_is_an_organisation(plain: Detector) -> None:
     assert found(plain, "she works for capita doing the phones")["capita"][0] == "organisation"
 
 
+@pytest.mark.slow
 def test_low_confidence_raises_the_score(plain: Detector) -> None:
     text = "and then luition said she would come"
     start = text.index("luition")
@@ -157,6 +170,7 @@ def test_low_confidence_raises_the_score(plain: Detector) -> None:
     assert unsure > sure
 
 
+@pytest.mark.slow
 def test_low_confidence_ordinary_word_after_a_name_cue_is_listed(plain: Detector) -> None:
     text = "my friend bricks came round"
     start = text.index("bricks")
@@ -165,6 +179,7 @@ def test_low_confidence_ordinary_word_after_a_name_cue_is_listed(plain: Detector
     assert unsure["bricks"].category == "person" and unsure["bricks"].score < 0.6
 
 
+@pytest.mark.slow
 def test_misheard_word_near_a_roster_name_names_that_person(study: Detector) -> None:
     detections = {d.text: d for d in study.detect("then bronwin came in")}
     assert detections["bronwin"].entity == "p1"
@@ -173,17 +188,20 @@ def test_misheard_word_near_a_roster_name_names_that_person(study: Detector) -> 
 # --- surnames ----------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_surname_after_a_detected_first_name_joins_it(plain: Detector) -> None:
     assert found(plain, "i went with bethany collins and her mum").get("bethany collins", (None,))[0] == "person"
     assert found(plain, "my friend marcus feeney set it up").get("marcus feeney", (None,))[0] == "person"
 
 
+@pytest.mark.slow
 def test_surname_after_a_roster_name_is_its_own_detection(study: Detector) -> None:
     detections = {d.text: d for d in study.detect("i saw bronwen okonjo yesterday")}
     assert detections["bronwen"].entity == "p1"
     assert detections["okonjo"].category == "person" and detections["okonjo"].entity is None
 
 
+@pytest.mark.slow
 def test_unsure_noun_after_a_first_name_is_a_surname(plain: Detector) -> None:
     text = "my neighbour tadhg oiler does the shopping"
     start = text.index("oiler")
@@ -192,6 +210,7 @@ def test_unsure_noun_after_a_first_name_is_a_surname(plain: Detector) -> None:
     assert any(t.endswith("oiler") and c == "person" for t, (c, _) in unsure.items())
 
 
+@pytest.mark.slow
 def test_ordinary_word_after_a_first_name_is_not_a_surname(plain: Detector) -> None:
     assert "harriet" in found(plain, "harriet said yes")
     assert "harriet said" not in found(plain, "harriet said yes")
@@ -215,6 +234,7 @@ def bench():
     ("interview_sentences.json", 0.90, 0.94),
     ("dev_sentences.json", 0.93, 0.97),
 ])
+@pytest.mark.slow
 def test_lower_case_recall_without_study_knowledge(plain: Detector, bench, name: str, min_recall: float,
                                                    min_precision: float) -> None:
     labels = (bench.INTERVIEW_RECALL, bench.INTERVIEW_PRECISION, set(bench.INTERVIEW_RECALL))
@@ -226,6 +246,7 @@ def test_lower_case_recall_without_study_knowledge(plain: Detector, bench, name:
 # --- phone numbers of other countries' shapes ------------------------------------------------
 
 
+@pytest.mark.slow
 def test_phone_of_any_shape_after_a_phone_word(plain: Detector) -> None:
     # After a phone word, Presidio's context enhancement lifts the pattern over its threshold, and
     # the number recogniser takes seven digits or more as a phone number with no phone word at all.
@@ -239,6 +260,7 @@ def test_phone_of_any_shape_after_a_phone_word(plain: Detector) -> None:
 # --- identifying numbers -------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_long_digit_runs_units_and_numbers_around_foreign_streets(plain: Detector) -> None:
     assert found(plain, "the card was 4111 1111 1111 1111 i think") == {"4111 1111 1111 1111": ("number", "number")}
     assert found(plain, "using this iban gb49aher72277635787006 today")["gb49aher72277635787006"][0] == "number"
@@ -255,6 +277,7 @@ def test_long_digit_runs_units_and_numbers_around_foreign_streets(plain: Detecto
     "the flat was damp and the landlord never came",
     "in 2020 everything closed for about 6 months",
 ])
+@pytest.mark.slow
 def test_everyday_numbers_are_not_identifiers(plain: Detector, text: str) -> None:
     assert plain.detect(text) == []
 
@@ -267,6 +290,7 @@ def test_everyday_numbers_are_not_identifiers(plain: Detector, text: str) -> Non
     ("number_sentences.json", 0.88, 1.0),
     ("synth", 0.90, 0.95),
 ])
+@pytest.mark.slow
 def test_numbers_and_synth_speech(plain: Detector, bench, name: str, min_recall: float,
                                   min_precision: float) -> None:
     if name == "synth":

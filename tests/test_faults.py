@@ -80,6 +80,7 @@ def reference(recordings, tmp_path_factory):
 
 # Publication 2 is the first recording's diarisation cache, 10 its shareable docx, 20 the second
 # recording's shareable text (see the order in batch.py: cache, identifiable, detections, outputs).
+@pytest.mark.slow
 @pytest.mark.parametrize("kill_at", [2, 10, 20], ids=["cache-write", "output-write", "second-recording-output"])
 def test_kill_9_then_rerun_gives_identical_outputs(recordings, reference, tmp_path, kill_at):
     out = tmp_path / "transcripts"
@@ -96,6 +97,7 @@ def test_kill_9_then_rerun_gives_identical_outputs(recordings, reference, tmp_pa
     no_partial_files(out, private)
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_cleanly_and_the_rerun_finishes(recordings, reference, tmp_path):
     out = tmp_path / "transcripts"
     stopped = transcribe("run", str(recordings), "-o", str(out), "--format", FORMATS, interrupt_at="[1/2] p1 diarised")
@@ -168,6 +170,7 @@ def test_full_disk_or_read_only_folder_is_a_clear_error_and_earlier_outputs_stay
     no_partial_files(finished, finished.with_name("transcripts.private"))
 
 
+@pytest.mark.slow
 def test_private_files_are_created_private_whatever_the_umask(recordings, tmp_path):
     out = tmp_path / "transcripts"
     old = os.umask(0)

@@ -88,6 +88,7 @@ def measure(detector: Detector, name: str = "sentences.json") -> dict:
     }
 
 
+@pytest.mark.slow
 def test_french_detector_uses_the_french_model_and_french_recognisers(french):
     assert french.language == "fr"
     assert french.nlp.lang == "fr"
@@ -98,6 +99,7 @@ def test_french_detector_uses_the_french_model_and_french_recognisers(french):
     assert all(r.supported_language == "fr" for r in french.recognizers)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(THRESHOLDS))
 def test_french_sentences_recall_and_precision(french, name):
     scores = measure(french, name)
@@ -108,6 +110,7 @@ def test_french_sentences_recall_and_precision(french, name):
     assert scores["precision"] >= min_precision, scores
 
 
+@pytest.mark.slow
 def test_names_places_and_organisations_the_study_does_not_list(french):
     text = "Mon mari Karim travaille chez Renault à Vénissieux, et la docteure Nathalie Girard le suit."
     found = {d.text: d.category for d in french.detect(text)}
@@ -117,6 +120,7 @@ def test_names_places_and_organisations_the_study_does_not_list(french):
     assert "Renault" in found
 
 
+@pytest.mark.slow
 def test_ordinary_french_words_that_are_also_names_are_left(french):
     for text in ("On avait un jardin avec des roses et une vieille pierre au fond.",
                  "On se marie au printemps prochain, si tout va bien.",
@@ -210,6 +214,7 @@ def key_rows(private: Path) -> dict[str, str]:
         return {row["original"].casefold(): row["replacement"] for row in csv.DictReader(handle)}
 
 
+@pytest.mark.slow
 def test_anonymise_a_french_transcript_end_to_end(tmp_path):
     folder = write_french_study(tmp_path / "typed", "fr")
     out = tmp_path / "transcripts"
@@ -236,6 +241,7 @@ def test_anonymise_a_french_transcript_end_to_end(tmp_path):
     assert "fr_core_news_sm" in methods
 
 
+@pytest.mark.slow
 def test_a_language_without_a_model_is_warned_in_the_summary(tmp_path):
     folder = write_french_study(tmp_path / "typed", "de")
     result = CliRunner().invoke(cli, ["anonymise", str(folder / "camille.txt"), "-o", str(tmp_path / "out"),

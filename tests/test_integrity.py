@@ -113,6 +113,7 @@ def test_fallback_sampling_is_seeded(recogniser):
     assert first == second
 
 
+@pytest.mark.slow
 def test_two_runs_write_byte_identical_files(tmp_path):
     """Same audio, settings and models: every file the tool writes has the same bytes (logs aside)."""
     import shutil

@@ -21,6 +21,7 @@ def test_packaged_tiny_en_is_converted_once_and_verified(tiny_en, model_cache):
     assert tiny_en.path.stat().st_mtime_ns == modified  # found in the cache, not converted again
 
 
+@pytest.mark.slow
 def test_a_damaged_cached_checkpoint_is_converted_again(tmp_path):
     cache = tmp_path / "cache"
     first = models.find_whisper("tiny.en", cache)
@@ -39,6 +40,7 @@ def test_packaged_weights_with_the_wrong_hash_are_refused(tmp_path, monkeypatch)
         models.convert_packaged("tiny.en", tmp_path)
 
 
+@pytest.mark.slow
 def test_a_conversion_giving_other_tensors_is_refused(tmp_path, monkeypatch):
     spec = models.PACKAGED_WHISPER["tiny.en"]
     monkeypatch.setitem(models.PACKAGED_WHISPER, "tiny.en", replace(spec, tensors_sha256="0" * 64))
@@ -64,6 +66,7 @@ def test_a_missing_model_says_how_to_get_it_without_downloading(tmp_path, monkey
         models.find_whisper(str(tmp_path / "mine.pt"), tmp_path / "cache")
 
 
+@pytest.mark.slow
 def test_auto_follows_the_stated_rule(model_cache, monkeypatch):
     # On a CPU: the most accurate measured model under the speed limit, English-only ones for English.
     fast_enough = [m for m, c in models.MEASURED.items() if c.cpu_rtf < models.CPU_RTF_LIMIT]
@@ -92,7 +95,8 @@ def test_models_command_shows_what_each_model_costs(model_cache):
     assert "--model auto: on a GPU the most accurate" in result.output
 
 
-def test_models_command_lists_every_stage(model_cache):
+@pytest.mark.slow
+def test_models_command_lists_every_stage(model_cache, tiny_en):  # tiny.en converted: "ready"
     result = CliRunner().invoke(cli, ["models"])
     assert result.exit_code == 0
     rows = {line.split()[1]: line for line in result.output.splitlines()[1:] if line.strip() and not line.startswith("Converted")}

@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from conftest import ROOT, SAMPLES
@@ -158,6 +159,7 @@ reporter_run(ProgressReporter({{Path("a.wav"): 40.0, Path("b.wav"): 40.0}}, "cpu
 """
 
 
+@pytest.mark.slow
 def test_on_a_terminal_a_live_bar_with_messages_above_it_and_100_percent_at_the_end(tmp_path):
     raw = read_pty([sys.executable, "-c", SCRIPT.format(tests=str(ROOT / "tests"))], tmp_path, timeout=60)
     assert "\x1b[" in raw  # drawn live, with cursor movements

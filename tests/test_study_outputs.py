@@ -236,6 +236,7 @@ def test_a_planted_loop_and_text_over_silence_become_inaudible(study_copy):
     assert "[inaudible 00:0" in (private / "p1.identifiable.txt").read_text()  # the private text marks them too
 
 
+@pytest.mark.slow
 def test_silent_recording_has_no_invented_text(tmp_path):
     encode(np.zeros(SAMPLE_RATE * 5, np.float32), tmp_path / "quiet.wav")
     result = CliRunner().invoke(cli, ["run", str(tmp_path / "quiet.wav"), "-o", str(tmp_path / "out")])
