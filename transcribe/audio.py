@@ -17,6 +17,7 @@ import numpy as np
 
 from .errors import TranscribeError
 from .storage import storage_error
+from .timecode import elapsed
 
 SAMPLE_RATE = 16_000
 MIN_DURATION = 1.0  # seconds; anything shorter cannot hold an interview turn
@@ -140,7 +141,7 @@ def decode(path: str | os.PathLike, *, allow_partial: bool = False, spill_dir: P
     duration = len(samples) / SAMPLE_RATE
     short = declared is not None and duration < declared * (1 - TRUNCATION_TOLERANCE)
     if (damaged or short) and not allow_partial:
-        what = f"only {_mmss(duration)} of {_mmss(declared)} could be decoded" if declared else "decoding stopped early"
+        what = f"only {elapsed(duration)} of {elapsed(declared)} could be decoded" if declared else "decoding stopped early"
         raise TranscribeError(
             f"{name} appears truncated or damaged: {what}. Use --partial to transcribe the readable part."
         )
@@ -241,11 +242,6 @@ def _wav_declared_duration(path: Path) -> float | None:
             else:
                 f.seek(size + (size & 1), os.SEEK_CUR)
     return None
-
-
-def _mmss(seconds: float | None) -> str:
-    seconds = int(round(seconds or 0))
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 def is_silent(samples: np.ndarray, threshold_db: float = -60.0) -> bool:

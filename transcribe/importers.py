@@ -20,6 +20,7 @@ from pathlib import Path
 from . import __version__
 from .anonymise.detect import Person
 from .errors import TranscribeError
+from .timecode import parse
 from .transcript import Transcript, Turn, Word
 
 IMPORT_EXTENSIONS = (".txt", ".docx", ".srt", ".vtt")
@@ -50,15 +51,6 @@ class Imported:
     transcript: Transcript
     labels: dict[str, str]  # the file's label -> the study's label (identifiable: private only)
     people: list[Person]  # labels that are people's names, for detection and the study key
-
-
-def seconds(text: str) -> float:
-    """'01:02:03.5', '02:03,5' or '1:02' as seconds."""
-    parts = text.replace(",", ".").split(":")
-    value = 0.0
-    for part in parts:
-        value = value * 60 + float(part)
-    return value
 
 
 def _plausible_label(label: str) -> bool:
@@ -112,7 +104,7 @@ def cues_from_lines(lines: list[str], roster: set[str] = frozenset()) -> list[Cu
             cues.append(Cue(alone, ""))
             continue
         label, time, text = _split_label(line, known)
-        start = seconds(time) if time else None
+        start = parse(time) if time else None
         if label is not None:
             cues.append(Cue(label, text.strip(), start))
         elif cues:
@@ -173,7 +165,7 @@ def read_vtt(path: Path, roster: set[str] = frozenset()) -> list[Cue]:
     cues = []
     for c in captions:
         voice = _VOICE.search(c.raw_text)
-        cues.append(_subtitle_cue(c.raw_text, seconds(c.start), seconds(c.end), voice.group(1) if voice else None))
+        cues.append(_subtitle_cue(c.raw_text, parse(c.start), parse(c.end), voice.group(1) if voice else None))
     return cues
 
 

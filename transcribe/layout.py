@@ -18,7 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .transcript import Transcript, format_timestamp
+from .timecode import clock
+from .transcript import Transcript
 
 MIN_WIDTH = 40
 GUTTER_GAP = 2
@@ -85,7 +86,7 @@ def _tokens(version: Transcript, index: int, timestamps: bool) -> list[str]:
     turn = version.turns[index]
     tokens = [w.text for w in turn.words]
     if timestamps:
-        tokens = [f" [{format_timestamp(turn.start)}]"] + tokens
+        tokens = [f" [{clock(turn.start)}]"] + tokens
     return tokens
 
 

@@ -11,7 +11,8 @@ from collections import Counter
 
 from . import __version__
 from .reliability import count_flags
-from .transcript import Transcript, format_timestamp
+from .timecode import clock
+from .transcript import Transcript
 
 CATEGORY_WORDS = {
     "person": "people", "place": "places", "organisation": "organisations", "email": "e-mail addresses",
@@ -77,7 +78,7 @@ def methods_record(transcripts: list[Transcript], anonymisation: dict[str, dict]
                           for k, count in sorted(speakers.items(), key=lambda kv: str(kv[0]))]) if speakers else "none"
     diarisers = sorted({t.models.get("diarisation", {}).get("name", "") for t in transcripts} - {""}) or ["pyannote"]
     paragraph = [
-        f"{n} interview recording(s) (total duration {format_timestamp(total)}) were transcribed automatically and "
+        f"{n} interview recording(s) (total duration {clock(total)}) were transcribed automatically and "
         f"offline with transcribe {__version__}: speech recognition with openai-whisper {v['openai-whisper']} "
         f"(model {', '.join(models)}) and speaker diarisation with pyannote.audio {v['pyannote.audio']} "
         f"({', '.join(diarisers)}; {speaker_text}).",
@@ -131,6 +132,6 @@ def methods_record(transcripts: list[Transcript], anonymisation: dict[str, dict]
         words = sum(1 for turn in t.turns for w in turn.words if w.text.strip())
         counts = count_flags(t)
         replacements = sum(anonymisation.get(t.code, {}).get("replacements", {}).values())
-        lines.append(f"| {t.code} | {format_timestamp(t.duration)} | {len(t.turns)} | {words} | "
+        lines.append(f"| {t.code} | {clock(t.duration)} | {len(t.turns)} | {words} | "
                      f"{counts['inaudible'] + counts['crosstalk']} | {replacements if t.code in anonymisation else '-'} |")
     return "\n".join(lines) + "\n"

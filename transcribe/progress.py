@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from . import timecode
+
 # Seconds of work per second of audio, per device, measured in benchmarks/results on 2 CPU cores:
 # diarisation 0.130 with the default settings (sweep-cpu-refined.json: step 0.25, batch 4),
 # recognition with tiny.en 0.077 (cpu-10min.json); on an H200 (gpu-h200-60min.json) 0.0019 and
@@ -136,12 +138,6 @@ class Estimate:
         return done / 60, sum(f.duration for f in self.files) / 60
 
 
-def clock_text(seconds: float) -> str:
-    seconds = max(0, int(round(seconds)))
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
-
-
 class ProgressReporter:
     """The batch's Reporter: a live bar on a terminal, plain lines otherwise.
 
@@ -213,8 +209,8 @@ class ProgressReporter:
             self.estimate.file_done()
         if not self.live and not self.quiet and self.estimate:
             label = f"[{self.index + 1}/{self.files}] {result.code or '-'}"
-            self._line(f"{label} {result.status} (elapsed {clock_text(self.estimate.elapsed())}, "
-                       f"about {clock_text(self.estimate.remaining())} left)")
+            self._line(f"{label} {result.status} (elapsed {timecode.elapsed(self.estimate.elapsed())}, "
+                       f"about {timecode.elapsed(self.estimate.remaining())} left)")
         self._refresh("done")
 
     def say(self, message: str) -> None:
@@ -229,7 +225,7 @@ class ProgressReporter:
             self._progress.stop()
             self._progress = None
         elif self.estimate and not self.quiet and self.files:
-            self._line(f"All {self.files} recording(s) processed in {clock_text(self.estimate.elapsed())}")
+            self._line(f"All {self.files} recording(s) processed in {timecode.elapsed(self.estimate.elapsed())}")
 
     def stop(self) -> None:
         """Stop the bar where it is (Ctrl-C, a full disk)."""
@@ -263,12 +259,12 @@ class ProgressReporter:
         if stage == "finished":
             completed, eta, stage = 1000, "", "done"
         else:
-            completed, eta = int(e.fraction() * 1000), f"ETA {clock_text(e.remaining())}"
+            completed, eta = int(e.fraction() * 1000), f"ETA {timecode.elapsed(e.remaining())}"
         self._progress.update(self._task, completed=completed,
                               description=f"{self.label} {stage}".strip(),
                               files=f"{done_files}/{self.files} files",
                               audio=f"{done:.1f}/{total:.1f} min",
-                              times=f"elapsed {clock_text(e.elapsed())}  {eta}")
+                              times=f"elapsed {timecode.elapsed(e.elapsed())}  {eta}")
 
 
 class MessageReporter:

@@ -18,7 +18,8 @@ from dataclasses import asdict, dataclass
 
 from .asr import Segment
 from .diarise import Diarisation
-from .transcript import Transcript, Turn, Word, format_timestamp
+from .timecode import clock
+from .transcript import Transcript, Turn, Word
 
 INAUDIBLE = "inaudible"
 UNCERTAIN = "uncertain"
@@ -96,12 +97,12 @@ def mark(transcript: Transcript) -> Transcript:
         previous: Word | None = None
         for word in turn.words:
             if word.flag == INAUDIBLE:
-                word.text = "" if previous is not None and previous.flag == INAUDIBLE else f" [inaudible {format_timestamp(word.start)}]"
+                word.text = "" if previous is not None and previous.flag == INAUDIBLE else f" [inaudible {clock(word.start)}]"
             else:
                 if word.flag == UNCERTAIN and word.text.strip():
                     word.text = _with_query(word.text)
                 if word.overlap and not (previous is not None and previous.overlap and previous.flag != INAUDIBLE):
-                    word.text = f" [crosstalk {format_timestamp(word.start)}]" + (word.text if word.text.startswith(" ") else " " + word.text)
+                    word.text = f" [crosstalk {clock(word.start)}]" + (word.text if word.text.startswith(" ") else " " + word.text)
             previous = word
     return marked
 

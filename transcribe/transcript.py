@@ -94,8 +94,3 @@ class Transcript:
     def from_json(cls, text: str) -> "Transcript":
         return cls.from_dict(json.loads(text))
 
-
-def format_timestamp(seconds: float) -> str:
-    """hh:mm:ss, the form QDA programs and transcription conventions use."""
-    seconds = max(0, int(seconds))
-    return f"{seconds // 3600:02d}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from ..csvfiles import Table, read_table, write_table
 from ..layout import Page
-from ..transcript import Transcript, Turn, format_timestamp
+from ..timecode import clock
+from ..transcript import Transcript, Turn
 from .apply import Found, word_at, word_offsets
 from .detect import Detection
 from .recognizers.misheard import LOW_PROBABILITY
@@ -65,7 +66,7 @@ def rows_for(transcript: Transcript, page: Page, found: list[Found], proposals: 
             "priority": CHECK_FIRST if needs_check(item, transcript) else "",
             "interview": transcript.code,
             "line": page.line_of(item.turn, word),
-            "time": format_timestamp(turn.words[word].start if turn.words else turn.start),
+            "time": clock(turn.words[word].start if turn.words else turn.start),
             "category": d.category,
             "source": d.source,
             "score": f"{d.score:.2f}",

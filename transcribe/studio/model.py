@@ -30,7 +30,8 @@ from ..pipeline import RunSettings, StageCache
 from ..reliability import mark
 from ..storage import atomic_write
 from ..study import Study, load_study
-from ..transcript import Transcript, format_timestamp
+from ..timecode import clock
+from ..transcript import Transcript
 from ..writers import Document, get_writer
 
 LIST_FOR = {"place": "places", "organisation": "organisations"}
@@ -118,7 +119,7 @@ class Studio:
             check = [f for f in found if review.needs_check(f, p["transcript"])]
             interviews.append({
                 "code": code,
-                "duration": format_timestamp(p["raw"].duration),
+                "duration": clock(p["raw"].duration),
                 "anonymised": (self.out / f"{code}.txt").exists(),
                 "detections": len(found),
                 "check_first": len(check),
@@ -165,7 +166,7 @@ class Studio:
         dets.sort(key=lambda d: (not d["check_first"], d["line"], d["id"]))
         labels = [self.study.interviewer_label, *self._codes_of(code),
                   *sorted({t.speaker for t in p["raw"].turns} | {t.speaker for t in transcript.turns})]
-        unfit = [{"kind": e["kind"], "was": e["at"]["raw"].strip(), "time": format_timestamp(e["at"]["start"]),
+        unfit = [{"kind": e["kind"], "was": e["at"]["raw"].strip(), "time": clock(e["at"]["start"]),
                   "wanted": e.get("text") or e.get("speaker") or "split"} for e in p["fitted"].unfit]
         return {
             "code": code, "version": self.version(code), "lines": lines, "detections": dets,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import IO
 
 from .base import UTF8_BOM, Document, Writer
-from .srt import srt_time
+from ..timecode import clock_ms
 from .turns import spoken_turns
 
 
@@ -27,4 +27,4 @@ class ATLASWriter(Writer):
             start = max(round(turn.start * 1000), previous)
             end = max(round(turn.end * 1000), start + 1)
             previous = start
-            file.write(f"{number}\n{srt_time(start)} --> {srt_time(end)}\n{turn.speaker}: {text.replace('-->', '->')}\n\n")
+            file.write(f"{number}\n{clock_ms(start, ',')} --> {clock_ms(end, ',')}\n{turn.speaker}: {text.replace('-->', '->')}\n\n")

@@ -7,18 +7,12 @@ from dataclasses import dataclass
 from typing import IO
 
 from ..layout import Page
+from ..timecode import duration_in_words
 from ..transcript import Transcript
 
 # Written first in the files meant for Windows programs (MAXQDA, NVivo, ATLAS.ti), which read a
 # text file without one in the local code page and so garble every non-ASCII letter.
 UTF8_BOM = "\ufeff"
-
-
-def duration_in_words(seconds: float) -> str:
-    """'1 h 02 min 05 s', '1 min 19 s': never hh:mm:ss, which MAXQDA takes for a time mark."""
-    seconds = max(0, int(seconds))
-    hours, minutes, rest = seconds // 3600, seconds % 3600 // 60, seconds % 60
-    return f"{hours} h {minutes:02d} min {rest:02d} s" if hours else f"{minutes} min {rest:02d} s"
 
 
 @dataclass

@@ -18,7 +18,8 @@ import re
 from typing import IO
 
 from .base import UTF8_BOM, Document, Writer
-from .turns import clock, spoken_turns, tenths
+from ..timecode import clock_tenths, tenths
+from .turns import spoken_turns
 
 MARKER_TIME = re.compile(r"\[(inaudible|crosstalk) \d\d:\d\d:\d\d\]")
 CLOCK_TIME = re.compile(r"\d{1,2}:\d\d:\d\d")
@@ -38,4 +39,4 @@ class MAXQDAWriter(Writer):
         mark = 0
         for turn, text in spoken_turns(document.transcript):
             mark = max(mark, tenths(turn.end))  # marks must run forward even where turns overlap
-            file.write(f"{turn.speaker}: {without_time_marks(text)} #{clock(mark, '-')}#\n\n")
+            file.write(f"{turn.speaker}: {without_time_marks(text)} #{clock_tenths(mark, '-')}#\n\n")

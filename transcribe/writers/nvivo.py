@@ -14,7 +14,8 @@ from __future__ import annotations
 from typing import IO
 
 from .base import UTF8_BOM, Document, Writer
-from .turns import clock, spoken_turns, tenths
+from ..timecode import clock_tenths, tenths
+from .turns import spoken_turns
 
 HEADER = ("Timespan", "Speaker", "Content")
 
@@ -31,4 +32,4 @@ class NVivoWriter(Writer):
         for turn, text in spoken_turns(document.transcript):
             start = tenths(turn.start)
             end = max(tenths(turn.end), start + 1)
-            file.write("\t".join((f"{clock(start)}-{clock(end)}", _field(turn.speaker), _field(text))) + "\n")
+            file.write("\t".join((f"{clock_tenths(start)}-{clock_tenths(end)}", _field(turn.speaker), _field(text))) + "\n")

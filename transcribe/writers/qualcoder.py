@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import IO
 
-from ..transcript import format_timestamp
+from ..timecode import clock
 from .base import Document, Writer
 from .turns import spoken_turns
 
@@ -22,4 +22,4 @@ class QualCoderWriter(Writer):
 
     def write(self, document: Document, file: IO) -> None:
         for turn, text in spoken_turns(document.transcript):
-            file.write(f"{turn.speaker}: [{format_timestamp(turn.start)}] {text}\n\n")
+            file.write(f"{turn.speaker}: [{clock(turn.start)}] {text}\n\n")

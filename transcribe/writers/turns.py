@@ -1,4 +1,4 @@
-"""The spoken text of turns and the time forms shared by the turn-based formats."""
+"""The spoken text of turns, as the turn-based formats write it."""
 
 from __future__ import annotations
 
@@ -19,12 +19,3 @@ def spoken_turns(transcript: Transcript) -> Iterator[tuple[Turn, str]]:
         if text:
             yield turn, text
 
-
-def tenths(seconds: float) -> int:
-    """A time in whole tenths of a second, the precision QDA programs keep."""
-    return max(0, round(seconds * 10))
-
-
-def clock(tenth: int, separator: str = ".") -> str:
-    """hh:mm:ss, `separator`, then the tenths digit: '00:01:02.5'."""
-    return f"{tenth // 36000:02d}:{tenth // 600 % 60:02d}:{tenth // 10 % 60:02d}{separator}{tenth % 10}"

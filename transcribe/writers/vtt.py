@@ -5,12 +5,9 @@ from __future__ import annotations
 from html import escape
 from typing import IO
 
+from ..timecode import clock_ms
 from .base import Document, Writer
 from .cues import cues
-
-
-def vtt_time(ms: int) -> str:
-    return f"{ms // 3600000:02d}:{ms // 60000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
 
 
 class VTTWriter(Writer):
@@ -20,4 +17,4 @@ class VTTWriter(Writer):
         file.write("WEBVTT\n\nNOTE\n" + "\n".join(document.header()) + "\n\n")
         for cue in cues(document.transcript):
             voice, text = escape(cue.speaker, quote=False), escape("\n".join(cue.lines), quote=False)
-            file.write(f"{vtt_time(cue.start)} --> {vtt_time(cue.end)}\n<v {voice}>{text}\n\n")
+            file.write(f"{clock_ms(cue.start, '.')} --> {clock_ms(cue.end, '.')}\n<v {voice}>{text}\n\n")
