@@ -148,7 +148,8 @@ def main() -> None:
 
     import torch
 
-    from transcribe.pipeline import Engines, InterviewJob, RunSettings, StageCache, transcribe_interview
+    from transcribe.pipeline import Engines, InterviewJob, RunSettings, transcribe_interview
+    from transcribe.cache import StageCache
 
     torch.set_num_threads(2)
     settings = RunSettings(model=args.model, device="cpu")

@@ -45,7 +45,7 @@ ARCHIVE_HOURS = 1000.0
 
 
 def settings():
-    from transcribe.outputs import OutputSettings
+    from transcribe.folders import OutputSettings
     from transcribe.pipeline import RunSettings
 
     return RunSettings(model="tiny.en", device="cpu", language="en"), OutputSettings(["txt", "json"], 80, False, True)

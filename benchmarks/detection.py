@@ -33,7 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data" / "detect"
 sys.path.insert(0, str(ROOT))
 
-from transcribe.anonymise.detect import Detector, DetectorConfig, Person  # noqa: E402
+from transcribe.anonymise.detect import Detector, DetectorConfig  # noqa: E402
+from transcribe.study import Person  # noqa: E402
 
 ROSTER = (
     Person("helen_carter", ("Helen Carter", "Helen", "Dr Carter"), "interviewer"),

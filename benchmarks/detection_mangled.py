@@ -86,7 +86,8 @@ def redetect(identifiable_json: Path, study: Path | None, truth_path: Path = TRU
     """
     import tomllib
 
-    from transcribe.anonymise.detect import Detector, DetectorConfig, Person
+    from transcribe.anonymise.detect import Detector, DetectorConfig
+    from transcribe.study import Person
 
     config = DetectorConfig()
     if study is not None:

@@ -143,7 +143,9 @@ def load_models(batch, anonymise: bool) -> list:
     """Load every model now, so that loading is measured apart from the stages (Engines loads lazily)."""
     models = [batch.engines.recogniser, batch.engines.diariser]
     if anonymise:
-        models.append(batch.outputs.detector)
+        from transcribe.anonymise.languages import detection_language
+
+        models.append(batch.anonymiser.detector_for(detection_language(batch.study.language)))
     return models
 
 
@@ -191,7 +193,7 @@ def record_block_edges() -> list[float]:
 
 
 def run_project(spec: dict) -> dict:
-    from transcribe.batch import OutputSettings, folders
+    from transcribe.folders import Folders, OutputSettings
     from transcribe.diarise import DiarisationSettings
     from transcribe.pipeline import RunSettings
     from transcribe.study import Study, load_study
@@ -217,7 +219,7 @@ def run_project(spec: dict) -> dict:
     stages = meter.stop()
     if result.status == "failed":
         raise RuntimeError(f"transcribe failed: {result.message}")
-    text, shown, turns = project_outputs(folders(out)[1])
+    text, shown, turns = project_outputs(Folders.of(out).private)
     return {"stages": stages, "peak_rss_mib": round(peak_rss() / 2**20, 1), "text": text, "text_shown": shown,
             "turns": turns, "batch_size": batch.engines.recogniser.batch_size, "block_edges": edges}
 

@@ -9,6 +9,7 @@ from click.testing import CliRunner
 
 from conftest import SAMPLES
 from transcribe import cli as cli_module
+from transcribe.asr import checked_language
 from transcribe.cli import cli
 from transcribe.writers import DEFAULT_FORMATS, WRITERS
 
@@ -72,9 +73,9 @@ def test_language_is_checked_before_any_model_loads(no_work):
 
 
 def test_language_names_become_codes():
-    assert cli_module.check_language("French") == "fr"
-    assert cli_module.check_language("en", "tiny.en") == "en"
-    assert cli_module.check_language(None) is None
+    assert checked_language("French") == "fr"
+    assert checked_language("en", "tiny.en") == "en"
+    assert checked_language(None) is None
 
 
 def test_export_folder_argument_still_works_but_is_deprecated(tmp_path):
@@ -104,7 +105,7 @@ def test_export_adds_a_format_to_the_last_run(small_study):
 @pytest.mark.parametrize("language,warned", [("de", True), ("fr", False), ("en", False)])
 def test_summary_says_when_anonymisation_has_no_model_for_the_language(monkeypatch, tmp_path, language, warned):
     import transcribe.batch
-    from transcribe.outputs import FileResult
+    from transcribe.render import FileResult
 
     def fake_run(self, paths):
         return [FileResult(SAMPLES / "interview_01.flac", "p1", "done", duration=79.9)]

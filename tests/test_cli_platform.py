@@ -25,7 +25,7 @@ def test_simulation_works():
 
 @pytest.mark.slow
 def test_package_imports_without_fcntl():
-    modules = ["transcribe", "transcribe.cli", "transcribe.storage", "transcribe.batch", "transcribe.outputs",
+    modules = ["transcribe", "transcribe.cli", "transcribe.storage", "transcribe.batch", "transcribe.render",
                "transcribe.progress", "transcribe.importers"]
     result = python("import importlib\nfor m in %r: importlib.import_module(m)\nprint('ok')" % modules)
     assert result.returncode == 0, result.stderr

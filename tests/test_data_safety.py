@@ -389,7 +389,7 @@ def test_damaged_or_forged_cache_entries_never_leak_names(study, tmp_path):
     assert rerun.exit_code == 0, rerun.output
     assert snapshot(out) == good  # recomputed: the same anonymised files
 
-    from transcribe.pipeline import StageCache
+    from transcribe.cache import StageCache
 
     for entry in (private / "cache").rglob("detect-*.json"):  # forged: emptied, with a valid checksum
         data = {"found": []}

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from transcribe.anonymise import detect
-from transcribe.anonymise.detect import Detection, Detector, DetectorConfig, Person, name_similarity
+from transcribe.anonymise.detect import Detection, Detector, DetectorConfig, name_similarity
+from transcribe.study import Person
 from transcribe.errors import TranscribeError
 
 DATA = Path(__file__).parent / "data" / "detect"

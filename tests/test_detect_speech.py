@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from transcribe.anonymise.detect import Detector, DetectorConfig, Person
+from transcribe.anonymise.detect import Detector, DetectorConfig
+from transcribe.study import Person
 from transcribe.anonymise.recognizers import (
     SOURCE_KEY,
     AddressRecognizer,

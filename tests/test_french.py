@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from transcribe.anonymise.detect import Detector, DetectorConfig, Person
+from transcribe.anonymise.detect import Detector, DetectorConfig
+from transcribe.study import Person
 from transcribe.cli import cli
 
 DATA = Path(__file__).parent / "data" / "detect" / "fr"
@@ -138,21 +139,21 @@ def test_the_safety_net_knows_french_ordinary_words():
 
 
 def test_the_detection_cache_key_follows_the_language(tmp_path):
-    from transcribe.outputs import OutputSettings, Outputs
-    from transcribe.pipeline import StageCache
+    from transcribe.anonymise.prepare import Anonymiser
+    from transcribe.cache import StageCache
     from transcribe.study import Study
     from transcribe.transcript import Transcript, Turn, Word
 
     transcript = Transcript("p1", 1.0, [Turn("p1", "SPEAKER_00", 0, 1, [Word(" Bonjour", 0, 1, 1.0)])])
     keys = {}
     for language in ("en", "fr"):
-        outputs = Outputs(tmp_path, tmp_path, OutputSettings(), Study(language=language), StageCache(tmp_path), None)
-        keys[language] = outputs.detection_key(transcript)
+        anonymiser = Anonymiser(Study(language=language), StageCache(tmp_path))
+        keys[language] = anonymiser.detection_key(transcript, anonymiser.language_of(transcript))
     assert keys["en"] != keys["fr"]
     assert "language='fr'" in keys["fr"]["config"] and "language='en'" in keys["en"]["config"]
     # A language without a model of its own is read with the English detector: the English key.
-    outputs = Outputs(tmp_path, tmp_path, OutputSettings(), Study(language="de"), StageCache(tmp_path), None)
-    assert outputs.detection_key(transcript) == keys["en"]
+    anonymiser = Anonymiser(Study(language="de"), StageCache(tmp_path))
+    assert anonymiser.detection_key(transcript, anonymiser.language_of(transcript)) == keys["en"]
 
 
 # --- end to end: transcribe anonymise on French transcripts ---------------------------------------
@@ -256,7 +257,7 @@ def test_a_language_without_a_model_is_warned_in_the_summary(tmp_path):
 def test_run_summary_warns_only_for_languages_without_a_model(monkeypatch, tmp_path, language, warned):
     import transcribe.batch
     from conftest import SAMPLES
-    from transcribe.outputs import FileResult
+    from transcribe.render import FileResult
 
     def fake_run(self, paths):
         return [FileResult(SAMPLES / "interview_01.flac", "p1", "done", duration=79.9)]

@@ -51,7 +51,8 @@ def engines_from_fixtures(recogniser, diariser, num_speakers=2):
 
 
 def run_pipeline(path, recogniser, diariser, tmp_path, num_speakers=2):
-    from transcribe.pipeline import InterviewJob, StageCache, transcribe_interview
+    from transcribe.pipeline import InterviewJob, transcribe_interview
+    from transcribe.cache import StageCache
 
     engines, settings = engines_from_fixtures(recogniser, diariser)
     job = InterviewJob(path, ["p1"], num_speakers=num_speakers)

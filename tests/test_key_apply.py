@@ -8,7 +8,8 @@ import stat
 
 from transcribe.anonymise import review
 from transcribe.anonymise.apply import Found, anonymise, replace_span
-from transcribe.anonymise.detect import Detection, Person
+from transcribe.anonymise.detect import Detection
+from transcribe.study import Person
 from transcribe.anonymise.key import StudyKey, normalise
 from transcribe.layout import layout
 from transcribe.transcript import Transcript, Turn, Word

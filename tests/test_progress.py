@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from conftest import ROOT, SAMPLES
 from transcribe.cli import cli
-from transcribe.outputs import FileResult
+from transcribe.render import FileResult
 from transcribe.progress import STAGE_COSTS, Estimate, ProgressReporter
 
 

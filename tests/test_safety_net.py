@@ -12,11 +12,14 @@ from pathlib import Path
 import pytest
 
 from transcribe.anonymise import apply as apply_module
-from transcribe.anonymise.detect import Person
+from transcribe.study import Person
 from transcribe.anonymise.key import KeyEntry, StudyKey
 from transcribe.anonymise.safety_net import SafetyNet, fold
-from transcribe.outputs import FileResult, Outputs, OutputSettings
-from transcribe.pipeline import StageCache
+from transcribe.anonymise.prepare import Anonymiser
+from transcribe.batch import Batch, Reporter
+from transcribe.folders import OutputSettings
+from transcribe.pipeline import RunSettings
+from transcribe.render import FileResult
 from transcribe.study import Study
 from transcribe.transcript import Transcript, Turn, Word
 
@@ -74,7 +77,7 @@ def test_fold_removes_case_and_diacritics():
     assert fold("Zoë’s") == "zoe's"
 
 
-# --- through Outputs, with detection switched off -----------------------------------------------
+# --- through the renderer, with detection switched off -----------------------------------------------
 
 
 class NoDetector:
@@ -90,14 +93,8 @@ def outputs(tmp_path, monkeypatch):
     out.mkdir()
     private.mkdir(mode=0o700)
     study = Study(people=PEOPLE)
-    outputs = Outputs(out, private, OutputSettings(["txt", "json"]), study, StageCache(private), _Reporter())
-    monkeypatch.setattr(Outputs, "detector", property(lambda self: NoDetector()))
-    return outputs
-
-
-class _Reporter:
-    def stage(self, *args):
-        pass
+    monkeypatch.setattr(Anonymiser, "detector_for", lambda self, language: NoDetector())
+    return Batch(out, RunSettings(), OutputSettings(["txt", "json"]), study, Reporter()).renderer
 
 
 def test_without_detection_every_known_name_still_gets_its_placeholder(outputs):
@@ -106,7 +103,7 @@ def test_without_detection_every_known_name_still_gets_its_placeholder(outputs):
     result = FileResult(Path("x.wav"), "p1", "done")
     outputs.write(t, result)
     assert result.status == "done", result.message
-    text = (outputs.out / "p1.txt").read_text()
+    text = (outputs.folders.out / "p1.txt").read_text()
     assert "[p1]" in text and "Zoe" not in text and "ZOË" not in text and "will said" not in text
     assert "Hart" not in text
 
@@ -115,13 +112,13 @@ def test_the_net_fails_closed_when_replacing_does_not_work(outputs, monkeypatch)
     t = transcript("my name is Zoe and I live here")
     t.audio = {"sha256": "1" * 64}
     outputs.write(t, FileResult(Path("x.wav"), "p1", "done"))
-    assert (outputs.out / "p1.txt").is_file()
+    assert (outputs.folders.out / "p1.txt").is_file()
     monkeypatch.setattr(apply_module, "replace_span", lambda *args: None)  # a bug: nothing is replaced
     result = FileResult(Path("x.wav"), "p1", "done")
     outputs.write(t, result)
     assert result.status == "failed" and "would still be readable" in result.message
-    assert not (outputs.out / "p1.txt").exists() and not (outputs.out / "p1.json").exists()
-    assert (outputs.private / "p1.identifiable.txt").is_file()
+    assert not (outputs.folders.out / "p1.txt").exists() and not (outputs.folders.out / "p1.json").exists()
+    assert (outputs.folders.private / "p1.identifiable.txt").is_file()
 
 
 def test_only_a_newly_found_identifier_moves_lines_and_the_summary_says_so(outputs):
@@ -135,8 +132,8 @@ def test_only_a_newly_found_identifier_moves_lines_and_the_summary_says_so(outpu
     again = FileResult(Path("x.wav"), "p1", "done")
     outputs.write(t, again)
     assert "line numbers changed" not in again.message  # nothing new: nothing moves
-    outputs.study.people.append(Person("bartholomew", ("Bartholomew",), "other"))
+    outputs.anonymiser.study.people.append(Person("bartholomew", ("Bartholomew",), "other"))
     found = FileResult(Path("x.wav"), "p1", "done")
     outputs.write(t, found)
     assert found.status == "done" and "line numbers changed from line 2 on" in found.message, found.message
-    assert "bartholomew" not in (outputs.out / "p1.txt").read_text().lower()
+    assert "bartholomew" not in (outputs.folders.out / "p1.txt").read_text().lower()

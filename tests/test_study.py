@@ -119,7 +119,8 @@ def test_decomposed_unicode_names_are_composed(folder):
 def test_command_line_speaker_counts_apply_unless_the_study_gives_them(folder):
     from pathlib import Path
 
-    from transcribe.batch import Batch, OutputSettings
+    from transcribe.batch import Batch
+    from transcribe.folders import OutputSettings
     from transcribe.diarise import DiarisationSettings
     from transcribe.pipeline import RunSettings
 

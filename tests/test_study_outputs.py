@@ -201,7 +201,7 @@ def test_a_planted_loop_and_text_over_silence_become_inaudible(study_copy):
     cache = private / "cache" / file_sha256(folder / "interview_01.flac")
     (recognition,) = cache.glob("recognise-*.json")
     (diarisation,) = cache.glob("diarise-*.json")
-    from transcribe.pipeline import StageCache
+    from transcribe.cache import StageCache
 
     def doctored(path, data):  # as the tool writes an entry: with the checksum of its data
         path.write_text(json.dumps({"checksum": StageCache.checksum(data), "data": data}))

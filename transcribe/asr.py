@@ -26,6 +26,36 @@ from .models import WhisperCheckpoint
 MAX_WINDOW = 30.0
 
 
+def language_code(language: str | None) -> str:
+    """A Whisper language code for a study's or the command line's `language` ("French" -> "fr");
+    English when none is given. Not checked: see :func:`checked_language`."""
+    if not language or not language.strip():
+        return "en"
+    from whisper.tokenizer import TO_LANGUAGE_CODE
+
+    code = language.strip().lower()
+    return TO_LANGUAGE_CODE.get(code, code)
+
+
+def checked_language(language: str | None, model: str = "auto") -> str | None:
+    """A language code Whisper knows (names such as 'french' are accepted), checked against the
+    model's name, so that a wrong one stops before any model loads. None stays None."""
+    if language is None:
+        return None
+    from pathlib import Path
+
+    from whisper.tokenizer import LANGUAGES
+
+    code = language_code(language)
+    if code not in LANGUAGES:
+        raise TranscribeError(f"'{language}' is not a language Whisper knows. Use a code such as en, fr, de or es "
+                              f"(all: {', '.join(sorted(LANGUAGES))}).")
+    if code != "en" and Path(str(model)).name.removesuffix(".pt").endswith(".en"):
+        raise TranscribeError(f"{model} is an English-only model and cannot transcribe {LANGUAGES[code]}; use a "
+                              "multilingual model (such as base) or --model auto.")
+    return code
+
+
 @dataclass(frozen=True)
 class RecognitionSettings:
     """Decoding settings; all of them are part of the recognition stage's cache key."""

@@ -9,25 +9,24 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import logging
 import os
 import threading
 from pathlib import Path
 
 from . import __version__
-from .anonymise import review
+from .anonymise.prepare import Anonymiser
 from .audio import AUDIO_EXTENSIONS, Audio, decode, file_sha256, special_file
+from .cache import StageCache
 from .errors import StorageError, TranscribeError
-from .outputs import FileResult, Outputs, OutputSettings
-from .pipeline import Engines, InterviewJob, RunSettings, StageCache, transcribe_interview
-from .storage import (PRIVATE_FILE_MODE, atomic_write, make_dir, make_private_dir, output_lock,
-                      remove_stale_temporaries)
-from .study import Study, audio_files, find_study, load_study
+from .folders import CODES, RUN_LOG, Folders, OutputSettings
+from .pipeline import Engines, InterviewJob, RunSettings, transcribe_interview
+from .render import FileResult, Renderer
+from .storage import PRIVATE_FILE_MODE, make_dir, make_private_dir, output_lock, remove_stale_temporaries
+from .study import Study, audio_files, code_order, find_study, load_study
 from .transcript import Transcript
 
 log = logging.getLogger("transcribe")
-MANIFEST = "manifest.json"
 
 
 class Stopped(Exception):
@@ -53,18 +52,6 @@ class Reporter:
     def say(self, message: str) -> None: ...
 
 
-def folders(out: Path) -> tuple[Path, Path]:
-    """The shareable output folder and its private sibling (`transcripts` → `transcripts.private`).
-
-    The path is resolved first (links, `.`, `..`), so that every way of naming one folder gives
-    the same private folder and the same lock.
-    """
-    out = Path(out).expanduser().resolve()
-    if out.parent == out:
-        raise TranscribeError("The output folder cannot be the root of the file system; choose another with -o.")
-    return out, out.with_name(out.name + ".private")
-
-
 def discover(paths: list[Path]) -> list[Path]:
     """Audio files from the paths given: files as they are, folders searched recursively."""
     found: list[Path] = []
@@ -81,7 +68,8 @@ class Batch:
 
     def __init__(self, out: Path, settings: RunSettings, output: OutputSettings, study: Study | None = None,
                  reporter: Reporter | None = None, remote=None):
-        self.out, self.private = folders(out)
+        self.folders = Folders.of(out)
+        self.out, self.private = self.folders.out, self.folders.private
         # With a cluster (a cluster.Remote) its workers run the model stages, --redo included, and
         # save them in this batch's stage cache; here they are then all found there.
         self.remote = remote
@@ -91,7 +79,8 @@ class Batch:
         self.reporter = reporter or Reporter()
         self.engines = remote.engines(self.settings) if remote else Engines(settings, say=self.reporter.say)
         self.cache = StageCache(self.private)
-        self.outputs = Outputs(self.out, self.private, output, self.study, self.cache, self.reporter)
+        self.anonymiser = Anonymiser(self.study, self.cache, self.folders)
+        self.renderer = Renderer(self.folders, output, self.anonymiser, self.reporter)
         self._voice = None
 
     # --- planning ----------------------------------------------------------------------------
@@ -155,13 +144,10 @@ class Batch:
             return f"name:{path}"
 
     def _load_codes(self) -> dict[str, str]:
-        try:
-            return json.loads((self.private / "codes.json").read_text())
-        except (OSError, ValueError):
-            return {}
+        return self.folders.read_record(CODES)
 
     def _save_codes(self, codes: dict[str, str]) -> None:
-        atomic_write(self.private / "codes.json", json.dumps(codes, indent=1, sort_keys=True), mode=PRIVATE_FILE_MODE)
+        self.folders.write_record(CODES, codes)
 
     # --- running -----------------------------------------------------------------------------
 
@@ -171,7 +157,7 @@ class Batch:
             make_dir(self.out)
             for folder in (self.out, self.private):
                 remove_stale_temporaries(folder)
-            self.outputs.check_study_files()
+            self.renderer.check_study_files()
             jobs: list[InterviewJob] = []
             results: list[FileResult] = []
             try:
@@ -191,15 +177,15 @@ class Batch:
                     log.info("%s: %s", result.code or "-", result.status)
                     self.reporter.done(result)
             except KeyboardInterrupt:
-                self._write_manifest(stopping=True)
+                self.record_settings(stopping=True)
                 raise Stopped(results, jobs[len(results):]) from None
             except StorageError as error:
-                self._write_manifest(stopping=True)
+                self.record_settings(stopping=True)
                 raise Stopped(results, jobs[len(results):], error) from None
             try:
-                self._write_manifest()
+                self.record_settings()
                 results.extend(self.withdraw())
-                self.outputs.write_methods(self.withdrawn_codes())
+                self.renderer.write_methods(self.withdrawn_codes())
             except StorageError as error:  # the summary is still printed
                 raise Stopped(results, [], error) from None
         return results
@@ -237,7 +223,7 @@ class Batch:
                               f"unexpected error ({type(error).__name__}: {error}); please report it")
         result = FileResult(job.audio, job.code, "done", duration=transcript.duration,
                             low_confidence_roles=bool(transcript.roles.get("low_confidence")))
-        self.outputs.write(transcript, result)
+        self.renderer.write(transcript, result)
         return result
 
     def voice(self):
@@ -246,19 +232,14 @@ class Batch:
             self._voice = decode(self.study.interviewer_voice).samples
         return self._voice
 
-    def _write_manifest(self, stopping: bool = False) -> None:
+    def record_settings(self, stopping: bool = False) -> None:
         """Record the study and output settings for `apply` and `export`. While the batch is
         already stopping (Ctrl-C, a full disk) a failure here must not hide why it stopped."""
         if stopping:
             with contextlib.suppress(StorageError):
-                self._write_manifest()
+                self.record_settings()
             return
-        manifest = {
-            "study": str(self.study.path.resolve()) if self.study.path else None,
-            "output": {"formats": self.output.formats, "width": self.output.width,
-                       "timestamps": self.output.timestamps, "anonymise": self.output.anonymise},
-        }
-        atomic_write(self.private / MANIFEST, json.dumps(manifest, indent=1), mode=PRIVATE_FILE_MODE)
+        self.folders.write_last_run(self.study.path, self.output)
 
     def rerender(self) -> list[FileResult]:
         """Render every cached transcript again (review decisions, formats) without loading a model."""
@@ -266,18 +247,19 @@ class Batch:
         make_private_dir(self.private)
         with output_lock(self.private):
             make_dir(self.out)
-            self.outputs.check_study_files()
+            self.renderer.check_study_files()
             withdrawn = self.withdrawn_codes()
-            for path in sorted(self.private.glob("*.identifiable.json"), key=lambda p: review.code_order(p.name.split(".")[0])):
-                if path.name.split(".")[0] in withdrawn:
+            for code in self.folders.codes():
+                if code in withdrawn:
                     continue
+                path = self.folders.identifiable(code)
                 transcript = Transcript.from_json(path.read_text())
                 result = FileResult(path, transcript.code, "done", duration=transcript.duration)
-                self.outputs.write(transcript, result, cached_only=True)
+                self.renderer.write(transcript, result, cached_only=True)
                 results.append(result)
-            self._write_manifest()
+            self.record_settings()
             results.extend(self.withdraw())
-            self.outputs.write_methods(withdrawn)
+            self.renderer.write_methods(withdrawn)
         return results
 
     def withdrawn_codes(self) -> set[str]:
@@ -289,16 +271,16 @@ class Batch:
         if self.study.path is None or not self.study.interviews:
             return set()
         current = {c for entry in self.study.interviews for c in entry.codes} | set(self._load_codes().values())
-        made = {p.name.split(".")[0] for p in self.private.glob("*.identifiable.json")} | self.outputs.owned.codes()
+        made = set(self.folders.codes()) | self.renderer.owned.codes()
         return {code for code in made if code not in current}
 
     def withdraw(self) -> list[FileResult]:
         """Remove the shareable files of withdrawn interviews (their private files stay)."""
         results = []
-        for code in sorted(self.withdrawn_codes(), key=review.code_order):
-            if not self.outputs.owned.shareable(code):
+        for code in sorted(self.withdrawn_codes(), key=code_order):
+            if not self.renderer.owned.shareable(code):
                 continue
-            left = self.outputs.remove_shareable(code)
+            left = self.renderer.remove_shareable(code)
             message = "no longer in the study file: its shareable files were removed (private files kept)"
             if left:
                 message += f"; left as they are, changed after transcribe wrote them: {', '.join(left)}"
@@ -335,7 +317,7 @@ def run_log(private: Path):
     The log holds participant codes, stages, timings and statuses: never file names, names or
     transcript text, so it can be sent with a bug report.
     """
-    fd = os.open(private / "run.log", os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE_MODE)
+    fd = os.open(private / RUN_LOG, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE_MODE)
     stream = os.fdopen(fd, "a", encoding="utf-8")
     handler = logging.StreamHandler(stream)
     handler.setLevel(logging.INFO)
@@ -358,6 +340,22 @@ def _next_code(used: set[str]) -> str:
     while f"p{number}" in used:
         number += 1
     return f"p{number}"
+
+
+def open_run(paths: list[Path], study_path: Path | None, settings: RunSettings) -> tuple[Study, list[Path]]:
+    """The study and the recordings of `transcribe run PATHS`, checked before any model loads; sets
+    the run's language (the command line's, else the study's, else English)."""
+    from .asr import checked_language
+
+    missing = [p for p in paths if not p.exists() and not p.is_symlink()]
+    if missing:
+        raise TranscribeError(f"{missing[0]} does not exist.")
+    study = open_study(paths, study_path)
+    settings.language = checked_language(settings.language or study.language or "en", settings.model)
+    audio = discover(paths)
+    if not audio:
+        raise TranscribeError("No audio or video files found in the paths given.")
+    return study, audio
 
 
 def open_study(paths: list[Path], study_path: Path | None) -> Study:

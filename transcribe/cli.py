@@ -58,9 +58,16 @@ def _quiet_libraries() -> None:
     warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 
-def _fail(error: TranscribeError) -> None:
-    click.echo(f"Error: {error}", err=True)
-    sys.exit(1)
+class Commands(click.Group):
+    """The command group. A TranscribeError from any command (a bad file, a wrong folder, a study file
+    to fix) is printed as its message, without a traceback, and the command exits with 1."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except TranscribeError as error:
+            click.echo(f"Error: {error}", err=True)
+            ctx.exit(1)
 
 
 def common_options(fn):
@@ -103,7 +110,7 @@ def output_options(fn):
     return fn
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="transcribe")
 def cli():
     """Transcribe interview recordings offline: who said what, names replaced, lines numbered.
@@ -141,26 +148,6 @@ def _check_speakers(speakers: int | None, min_speakers: int | None, max_speakers
                                "a range when it is unknown: give one or the other.")
     if min_speakers and max_speakers and min_speakers > max_speakers:
         raise click.BadParameter("--min-speakers is larger than --max-speakers.", param_hint="--min-speakers")
-
-
-def check_language(language: str | None, model: str = "auto") -> str | None:
-    """A language code Whisper knows (names such as 'french' are accepted), checked against the model.
-
-    Raises TranscribeError before any model loads.
-    """
-    if language is None:
-        return None
-    from whisper.tokenizer import LANGUAGES, TO_LANGUAGE_CODE
-
-    code = language.strip().lower()
-    code = TO_LANGUAGE_CODE.get(code, code)
-    if code not in LANGUAGES:
-        raise TranscribeError(f"'{language}' is not a language Whisper knows. Use a code such as en, fr, de or es "
-                              f"(all: {', '.join(sorted(LANGUAGES))}).")
-    if code != "en" and Path(str(model)).name.removesuffix(".pt").endswith(".en"):
-        raise TranscribeError(f"{model} is an English-only model and cannot transcribe {LANGUAGES[code]}; use a "
-                              "multilingual model (such as base) or --model auto.")
-    return code
 
 
 def _check_width(width: int) -> None:
@@ -229,15 +216,17 @@ def run(paths, out, formats, width, timestamps, study_path, model, device, langu
         raise click.UsageError("Missing argument 'PATHS...'.")
     _setup_logging(verbose, quiet)
     _quiet_libraries()
-    from .batch import OutputSettings
     from .diarise import DiarisationSettings
+    from .folders import OutputSettings
     from .pipeline import RunSettings
 
     _check_speakers(speakers, min_speakers, max_speakers)
     _check_width(width)
     output_formats = _formats(formats)
+    from .asr import checked_language
+
     try:
-        language = check_language(language, model)
+        language = checked_language(language, model)
     except TranscribeError as error:
         raise click.BadParameter(str(error), param_hint="--language") from None
     fixed = speakers if speakers else (None if (min_speakers or max_speakers) else 2)
@@ -261,43 +250,32 @@ def run(paths, out, formats, width, timestamps, study_path, model, device, langu
 def _run_batch(paths: list[Path], out: Path, study_path: Path | None, settings, output, console: Console,
                ray_address: str | None = None) -> None:
     """Run the batch, print its summary and exit with its status (0 all done, 1 any failed, 130 Ctrl-C)."""
+    from .asr import choose_device
     from .audio import probe_duration
-    from .batch import Batch, Stopped, discover, open_study, summary_lines
+    from .batch import Batch, Stopped, open_run, summary_lines
+    from .progress import ProgressReporter
 
+    study, audio = open_run(paths, study_path, settings)
+    if study.path:
+        console.say(f"Study file: {study.path.name}")
+    reporter = ProgressReporter({p: probe_duration(p) for p in audio if p.is_file()},
+                                choose_device(settings.device), console.quiet)
     try:
-        missing = [p for p in paths if not p.exists() and not p.is_symlink()]
-        if missing:
-            raise TranscribeError(f"{missing[0]} does not exist.")
-        study = open_study(paths, study_path)
-        if study.path:
-            console.say(f"Study file: {study.path.name}")
-        settings.language = check_language(settings.language or study.language or "en", settings.model)
-        audio = discover(paths)
-        if not audio:
-            raise TranscribeError("No audio or video files found in the paths given.")
-        from .asr import choose_device
-        from .progress import ProgressReporter
-
-        reporter = ProgressReporter({p: probe_duration(p) for p in audio if p.is_file()},
-                                    choose_device(settings.device), console.quiet)
-        try:
-            with _cluster(ray_address, settings, study if output.anonymise else None, console) as remote:
-                batch = Batch(out, settings, output, study, reporter, remote=remote)
-                results = batch.run(audio)
-        except TranscribeError:
-            reporter.stop()  # the error goes below the bar, not into it
-            raise
-        except Stopped as stop:
-            reporter.stop()
-            console.say(f"Error: {stop.reason}" if stop.reason else "Interrupted.")
-            console.say("Finished before stopping:")
-            for line in summary_lines(stop.finished) or ["  (none)"]:
-                console.say(line)
-            console.say(f"{len(stop.remaining)} recording(s) not finished; run the same command again to resume.")
-            sys.exit(1 if stop.reason else 130)
-        reporter.end()
-    except TranscribeError as error:
-        _fail(error)
+        with _cluster(ray_address, settings, study if output.anonymise else None, console) as remote:
+            batch = Batch(out, settings, output, study, reporter, remote=remote)
+            results = batch.run(audio)
+    except TranscribeError:
+        reporter.stop()  # the error goes below the bar, not into it
+        raise
+    except Stopped as stop:
+        reporter.stop()
+        console.say(f"Error: {stop.reason}" if stop.reason else "Interrupted.")
+        console.say("Finished before stopping:")
+        for line in summary_lines(stop.finished) or ["  (none)"]:
+            console.say(line)
+        console.say(f"{len(stop.remaining)} recording(s) not finished; run the same command again to resume.")
+        sys.exit(1 if stop.reason else 130)
+    reporter.end()
     withdrawn = [r for r in results if r.status == "withdrawn"]
     results = [r for r in results if r.status != "withdrawn"]
     ok = [r for r in results if r.status in ("done", "not anonymised")]
@@ -343,14 +321,11 @@ def models(download, model_dir):
     """List the models available offline for each stage."""
     from . import models as model_store
 
-    try:
-        if download:
-            path = model_store.download_whisper(download)
-            click.echo(f"Downloaded {download} to {path}")
-            return
-        rows = model_store.list_models(model_dir)
-    except TranscribeError as error:
-        _fail(error)
+    if download:
+        path = model_store.download_whisper(download)
+        click.echo(f"Downloaded {download} to {path}")
+        return
+    rows = model_store.list_models(model_dir)
     table = [("stage", "model", "source", "status", "measured")] + [(r.stage, r.name, r.source, r.status, r.cost) for r in rows]
     widths = [max(len(row[i]) for row in table) + 2 for i in range(4)]
     for row in table:
@@ -369,12 +344,9 @@ def init(folder, force):
 
     target = folder / STUDY_FILE
     if target.exists() and not force:
-        _fail(TranscribeError(f"{target} already exists. Edit it, or use --force to start again."))
+        raise TranscribeError(f"{target} already exists. Edit it, or use --force to start again.")
     files = audio_files(folder)
-    try:
-        atomic_write(target, template(folder), mode=0o600)
-    except TranscribeError as error:
-        _fail(error)
+    atomic_write(target, template(folder), mode=0o600)
     click.echo(f"Wrote {target} with {len(files)} interview(s), codes p1-p{len(files)}.")
     click.echo("Add the names people may be called, then run: transcribe run " + str(folder))
 
@@ -397,9 +369,10 @@ def anonymise(files, out, formats, width, timestamps, study_path, interviewer, q
     review.csv and the safety net are the same as for recordings; so are the numbered outputs.
     Anonymisation supports English and French, as the study file's language says (default en).
     """
+    from .asr import checked_language
     from .batch import open_study, summary_lines
+    from .folders import Folders, OutputSettings
     from .importers import IMPORT_EXTENSIONS, anonymise_transcripts
-    from .outputs import OutputSettings
     from .progress import MessageReporter
 
     _check_width(width)
@@ -410,22 +383,16 @@ def anonymise(files, out, formats, width, timestamps, study_path, interviewer, q
                                  param_hint="FILES")
     _setup_logging(verbose, quiet)
     console = Console(quiet)
-    try:
-        study = open_study(list(files), study_path)
-        study.language = check_language(study.language or "en")  # a code Whisper knows, as `run` checks it
-        results = anonymise_transcripts(list(dict.fromkeys(files)), out, study, output, interviewer,
-                                        MessageReporter(quiet))
-    except TranscribeError as error:
-        _fail(error)
+    study = open_study(list(files), study_path)
+    study.language = checked_language(study.language or "en")  # a code Whisper knows, as `run` checks it
+    results = anonymise_transcripts(list(dict.fromkeys(files)), out, study, output, interviewer, MessageReporter(quiet))
     ok = [r for r in results if r.status == "done"]
     console.say(f"\nAnonymised {len(ok)} of {len(results)} transcript(s):")
     for line in summary_lines(results):
         console.say(line)
-    from .batch import folders
-
-    shareable, private = folders(out)
+    folders = Folders.of(out)
     if ok:
-        console.say(f"Shareable transcripts: {shareable}/   Identifiable files and the key: {private}/")
+        console.say(f"Shareable transcripts: {folders.out}/   Identifiable files and the key: {folders.private}/")
     from .anonymise.languages import no_model_warning
 
     warning = no_model_warning(study.language)
@@ -437,31 +404,22 @@ def anonymise(files, out, formats, width, timestamps, study_path, interviewer, q
 def _rerender(out: Path, formats: str | None, width: int | None, timestamps: bool | None, quiet: bool,
               verbose: bool) -> None:
     """Render the cached transcripts again (apply, export): no model runs. Exits with the status."""
-    import json
-
-    from .batch import MANIFEST, Batch, OutputSettings, folders, summary_lines
+    from .batch import Batch, summary_lines
+    from .folders import Folders, OutputSettings
     from .pipeline import RunSettings
     from .study import Study, load_study
 
     _setup_logging(verbose, quiet)
-    _, private = folders(out)
-    manifest_path = private / MANIFEST
-    try:
-        if not manifest_path.exists():
-            raise TranscribeError(f"There is nothing to re-render in {private}: run `transcribe run` first.")
-        manifest = json.loads(manifest_path.read_text())
-        last = manifest.get("output", {})
-        study = load_study(manifest["study"]) if manifest.get("study") else Study()
-        output = OutputSettings(
-            _formats(formats, last.get("formats")) if formats else last.get("formats", ["txt", "json"]),
-            width or last.get("width", 80),
-            last.get("timestamps", False) if timestamps is None else timestamps,
-            last.get("anonymise", True),
-        )
-        _check_width(output.width)
-        results = Batch(out, RunSettings(), output, study).rerender()
-    except TranscribeError as error:
-        _fail(error)
+    folders = Folders.of(out)
+    last = folders.read_last_run()
+    if last is None:
+        raise TranscribeError(f"There is nothing to re-render in {folders.private}: run `transcribe run` first.")
+    study = load_study(last.study) if last.study else Study()
+    output = OutputSettings(_formats(formats, last.output.formats) if formats else last.output.formats,
+                            width or last.output.width,
+                            last.output.timestamps if timestamps is None else timestamps, last.output.anonymise)
+    _check_width(output.width)
+    results = Batch(out, RunSettings(), output, study).rerender()
     console = Console(quiet)
     for line in summary_lines(results):
         console.say(line)
@@ -506,26 +464,20 @@ def review(out, as_csv, port, no_browser):
     """Review, correct and approve the transcripts in the browser (local only); --csv: summarise review.csv."""
     from collections import Counter
 
-    from .batch import folders
+    from .folders import Folders
 
     if not as_csv:
         from .studio import serve
 
-        try:
-            serve(out, port, open_browser=not no_browser, say=click.echo)
-        except TranscribeError as error:
-            _fail(error)
+        serve(out, port, open_browser=not no_browser, say=click.echo)
         return
-    _, private = folders(out)
-    path = private / "review.csv"
+    folders = Folders.of(out)
+    path = folders.review
     if not path.exists():
-        _fail(TranscribeError(f"No review file in {private}: run `transcribe run` first."))
+        raise TranscribeError(f"No review file in {folders.private}: run `transcribe run` first.")
     from .anonymise.review import read as read_review
 
-    try:
-        rows = read_review(path).rows  # whatever a spreadsheet saved, every row checked
-    except TranscribeError as error:
-        _fail(error)
+    rows = read_review(path).rows  # whatever a spreadsheet saved, every row checked
     by_category = Counter(r["category"] for r in rows)
     check = sum(1 for r in rows if r["priority"])
     decided = sum(1 for r in rows if r["decision"].strip())

@@ -28,8 +28,9 @@ from typing import Callable
 
 from .audio import decode
 from .errors import TranscribeError
-from .outputs import Outputs
-from .pipeline import Engines, InterviewJob, RunSettings, StageCache, transcribe_interview
+from .anonymise.prepare import Anonymiser
+from .pipeline import Engines, InterviewJob, RunSettings, transcribe_interview
+from .cache import StageCache
 from .study import Study
 
 log = logging.getLogger("transcribe")
@@ -136,17 +137,6 @@ class Outcome:
     seconds: float = 0.0  # the worker's time on the recording
 
 
-class Detection(Outputs):
-    """Only the detection half of Outputs, at a worker: no folders, nothing written but the cache.
-
-    Its entries have the key the driver's would have, so the driver finds them unless the
-    transcript changed there (a correction made in the review studio) or the study's names did.
-    """
-
-    def __init__(self, study: Study):
-        self.study, self.cache, self._detectors = study, None, {}
-
-
 class TranscribeWorker:
     """The body of a Ray actor: one set of models, loaded once, for every recording it is sent."""
 
@@ -160,7 +150,10 @@ class TranscribeWorker:
             torch.set_num_threads(threads)
         self.settings = settings
         self.engines = Engines(settings)
-        self.detection = Detection(study) if study is not None else None
+        # Detection only, nothing written but the cache: its entries have the key the driver's would
+        # have, so the driver finds them unless the transcript changed there (a correction made in
+        # the review studio) or the study's names did.
+        self.anonymiser = Anonymiser(study, MemoryCache({})) if study is not None else None
 
     def describe(self) -> dict:
         """The device and Whisper checkpoint this worker uses (loading nothing yet)."""
@@ -178,9 +171,9 @@ class TranscribeWorker:
         try:
             audio = decode(job.audio, allow_partial=self.settings.allow_partial, sha256=job.sha256)
             transcript = transcribe_interview(job, self.engines, cache, self.settings, audio=audio)
-            if self.detection is not None:
-                self.detection.cache = cache
-                self.detection.detections(transcript)
+            if self.anonymiser is not None:
+                self.anonymiser.cache = cache
+                self.anonymiser.detections(transcript)
         except MemoryError:
             failure = Failure("MemoryError", "", False, out_of_memory=True)
         except TranscribeError as error:

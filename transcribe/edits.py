@@ -7,34 +7,27 @@ unchanged and is reported, not guessed, where they changed. The layer is applied
 and before detection (:func:`apply_edits`); the canonical identifiable JSON stays the raw words.
 
 Every save is atomic and checked against the version the editor loaded, so two browser tabs cannot
-overwrite each other's corrections unseen. Review decisions go into ``review.csv`` the same way.
+overwrite each other's corrections unseen.
 """
 
 from __future__ import annotations
 
 import copy
 import difflib
-import hashlib
 import json
 import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from .anonymise import review
-from .csvfiles import write_table
-from .storage import PRIVATE_FILE_MODE, atomic_write, make_private_dir
+from .folders import EDITS
+from .storage import PRIVATE_FILE_MODE, StaleEdit, atomic_write, make_private_dir, version_of
 from .transcript import Transcript, Turn
 
 log = logging.getLogger("transcribe")
-EDITS_DIR = "edits"
 LAYER_VERSION = 1
 KINDS = ("word", "speaker", "split")
 _lock = threading.RLock()  # one studio process, several request threads
-
-
-class StaleEdit(Exception):
-    """The file changed since the editor loaded it (another tab or window saved first)."""
 
 
 @dataclass
@@ -46,16 +39,8 @@ class Fitted:
     unfit: list[dict]
 
 
-def version_of(path: Path) -> str:
-    """A short content hash: what an editor loaded, to detect a save made elsewhere since."""
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    except FileNotFoundError:
-        return "none"
-
-
 def layer_path(private: Path, sha256: str) -> Path:
-    return Path(private) / EDITS_DIR / f"{sha256}.json"
+    return Path(private) / EDITS / f"{sha256}.json"
 
 
 def load_layer(private: Path, sha256: str) -> list[dict]:
@@ -237,27 +222,3 @@ def merge(edits: list[dict], new: list[dict]) -> list[dict]:
 
     keys = {key(e) for e in new}
     return [e for e in edits if key(e) not in keys] + new
-
-
-# --- review decisions --------------------------------------------------------------------------
-
-
-def set_decision(private: Path, code: str, detection_id: str, text: str, decision: str, expected_version: str) -> str:
-    """Record the researcher's decision on one detection in review.csv (atomic, version-checked).
-
-    A detection that has no row yet (found since the last render) gets one; `apply` reads it.
-    Returns the file's new version.
-    """
-    path = Path(private) / "review.csv"
-    with _lock:
-        if version_of(path) != expected_version:
-            raise StaleEdit("the review decisions were changed in another tab or window")
-        table = review.read(path)
-        for row in table.rows:
-            if row.get("interview") == code and row.get("id") == detection_id and row.get("text") == text:
-                row["decision"] = decision
-                break
-        else:
-            table.rows.append({"interview": code, "id": detection_id, "text": text, "decision": decision})
-        write_table(path, review.COLUMNS, table.rows, table.delimiter)
-        return version_of(path)

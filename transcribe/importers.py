@@ -18,8 +18,8 @@ from datetime import date
 from pathlib import Path
 
 from . import __version__
-from .anonymise.detect import Person
 from .errors import TranscribeError
+from .study import Person
 from .timecode import parse
 from .transcript import Transcript, Turn, Word
 
@@ -274,21 +274,20 @@ def anonymise_transcripts(paths: list[Path], out: Path, study, output, interview
 
     The same path as recorded interviews: codes from the study file or codes.json (shared with
     recordings), the study-wide key, review.csv, the safety net and every output format, written
-    by `Outputs`. No model but the anonymiser's is loaded. Returns one FileResult per file.
+    by the batch's renderer. No model but the anonymiser's is loaded. Returns one FileResult per file.
     """
     from .batch import Batch, Reporter
-    from .outputs import FileResult, Outputs
-    from .pipeline import InterviewJob, RunSettings, StageCache
+    from .pipeline import InterviewJob, RunSettings
+    from .render import FileResult
     from .storage import make_dir, make_private_dir, output_lock
 
     reporter = reporter or Reporter()
-    batch = Batch(out, RunSettings(), output, study, reporter)  # codes and folders only: loads no model
+    batch = Batch(out, RunSettings(), output, study, reporter)  # codes, folders and writing: loads no model
     make_private_dir(batch.private)
     results = []
     with output_lock(batch.private):
         make_dir(batch.out)
-        outputs = Outputs(batch.out, batch.private, output, study, StageCache(batch.private), reporter)
-        outputs.check_study_files()  # as a run does: the key and review file are sound before any write
+        batch.renderer.check_study_files()  # as a run does: the key and review file are sound before any write
         for index, path in enumerate(paths):
             result = FileResult(path, None, "failed")
             try:
@@ -311,9 +310,9 @@ def anonymise_transcripts(paths: list[Path], out: Path, study, output, interview
                 if unknown:
                     reporter.say(f"{path.name}: speaker labels {', '.join(unknown)} are not on the study's roster; "
                                  "add them as [[people]] to the study file so that they are also found in the text.")
-                outputs.write(imported.transcript, result)
+                batch.renderer.write(imported.transcript, result)
             reporter.done(result)
             results.append(result)
-        batch._write_manifest()  # so that apply and export re-render these interviews too
-        outputs.write_methods(batch.withdrawn_codes())
+        batch.record_settings()  # so that apply and export re-render these interviews too
+        batch.renderer.write_methods(batch.withdrawn_codes())
     return results

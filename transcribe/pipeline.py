@@ -8,10 +8,7 @@ its content, and changing anonymisation or output settings never re-runs a model
 
 from __future__ import annotations
 
-import copy
 import datetime
-import hashlib
-import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -22,12 +19,13 @@ from . import __version__
 from .align import RECHECK_MARGIN, RECHECK_MIN_SECONDS, RECHECK_WORDS, attribute_words, group_turns, recheck_speakers
 from .asr import Recogniser, RecognitionSettings, Segment, choose_device, plan_windows
 from .audio import SAMPLE_RATE, Audio, decode, is_silent, release
+from .cache import StageCache
 from .diarise import Diarisation, DiarisationSettings, Diariser
 from .models import CAMPPLUS, SEGMENTATION, WhisperCheckpoint, auto_whisper, find_whisper
 from .reliability import ReliabilitySettings, flag_words
 from .roles import apply_labels, assign_roles, talk_time
-from .storage import PRIVATE_FILE_MODE, atomic_write, make_private_dir
 from .transcript import Transcript
+from .versions import package_version
 
 log = logging.getLogger("transcribe")
 
@@ -111,78 +109,6 @@ class Engines:
         return self._diariser
 
 
-class StageCache:
-    """Stage results as JSON files under cache/<audio sha256>/, written atomically with mode 0600.
-
-    Each entry carries a checksum of its data, and is checked for the shape its stage produces
-    when it is read: a damaged or edited entry is treated as missing and the stage runs again.
-    """
-
-    def __init__(self, private_dir: Path):
-        self.root = private_dir / "cache"
-
-    @staticmethod
-    def digest(key: dict) -> str:
-        return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-    @staticmethod
-    def checksum(data: dict) -> str:
-        return hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
-    def path(self, sha256: str, stage: str, key: dict) -> Path:
-        return self.root / sha256 / f"{stage}-{self.digest(key)}.json"
-
-    def load(self, sha256: str, stage: str, key: dict) -> dict | None:
-        try:
-            record = json.loads(self.path(sha256, stage, key).read_text())
-        except (OSError, ValueError):
-            return None  # missing, or unreadable
-        return self.checked(stage, record)
-
-    def checked(self, stage: str, record) -> dict | None:
-        """The data of a cache record, or None when it is damaged or has the wrong shape."""
-        data = record.get("data") if isinstance(record, dict) else None
-        if not isinstance(data, dict) or record.get("checksum") != self.checksum(data):
-            log.warning("a cached %s result was damaged or edited; running the stage again", stage)
-            return None
-        try:
-            _CHECKS.get(stage, lambda d: None)(copy.deepcopy(data))  # a check must never change what is returned
-        except (KeyError, TypeError, ValueError, AttributeError, AssertionError):
-            log.warning("a cached %s result has the wrong shape; running the stage again", stage)
-            return None
-        return data
-
-    def save(self, sha256: str, stage: str, key: dict, data: dict) -> None:
-        path = self.path(sha256, stage, key)
-        make_private_dir(path.parent)
-        record = {"checksum": self.checksum(data), "data": data}
-        atomic_write(path, json.dumps(record, ensure_ascii=False), mode=PRIVATE_FILE_MODE)
-
-
-def _check_recognition(data: dict) -> None:
-    assert isinstance(data["processed"], str)
-    for segment in data["segments"]:
-        Segment.from_dict(segment)
-
-
-def _check_detections(data: dict) -> None:
-    from .anonymise.apply import Found
-
-    for item in data["found"]:
-        found = Found.from_dict(item)
-        d = found.detection
-        assert isinstance(found.turn, int) and found.turn >= 0
-        assert isinstance(d.start, int) and isinstance(d.end, int) and 0 <= d.start < d.end
-        assert isinstance(d.text, str) and isinstance(d.category, str) and isinstance(d.source, str)
-
-
-_CHECKS = {
-    "diarise": lambda data: Diarisation.from_dict(data),
-    "recognise": _check_recognition,
-    "detect": _check_detections,
-}
-
-
 @dataclass
 class InterviewJob:
     audio: Path
@@ -223,29 +149,26 @@ def transcribe_interview(job: InterviewJob, engines: Engines, cache: StageCache,
     })
     diar_key = diarisation_key(diar_settings)
     silent = is_silent(audio.samples)
-    diarisation = None if "diarise" in settings.redo else _cached_diarisation(cache, audio.sha256, diar_key)
-    if diarisation is not None:
-        log.info("%s: diarisation reused from the cache", job.code)
-    elif silent:
-        diarisation = Diarisation([], [])
-    else:
+
+    def diarise() -> Diarisation:
+        if silent:
+            return Diarisation([], [])
         started = time.perf_counter()
-        diarisation = engines.diariser(audio.samples, job.num_speakers, job.min_speakers, job.max_speakers,
-                                       progress=share.reporter("diarising", 0.5))
+        result = engines.diariser(audio.samples, job.num_speakers, job.min_speakers, job.max_speakers,
+                                  progress=share.reporter("diarising", 0.5))
         _log_stage(job.code, "diarised", audio.duration, time.perf_counter() - started)
-        cache.save(audio.sha256, "diarise", diar_key, diarisation.to_dict())
+        return result
+
+    diarisation = cache.fetch(audio.sha256, "diarise", diar_key, diarise, read=Diarisation.from_dict,
+                              write=Diarisation.to_dict, redo=redo("diarise", settings), reused=f"{job.code}: diarisation")
     share.finish("diarised", 0.5)
 
     rec_settings = RecognitionSettings(language=settings.language, mode=settings.recognition_mode,
                                        initial_prompt=job.prompt)
     checkpoint = engines.checkpoint
     rec_key = {"settings": rec_settings.key(), "model": checkpoint.sha256, "diarisation": diar_key}
-    cached = None if "recognise" in settings.redo or "diarise" in settings.redo else cache.load(audio.sha256, "recognise", rec_key)
-    if cached is not None:
-        log.info("%s: recognition reused from the cache", job.code)
-        segments = [Segment.from_dict(s) for s in cached["segments"]]
-        processed = cached["processed"]
-    else:
+
+    def recognise() -> tuple[list[Segment], str]:
         timeline = diarisation.exclusive if rec_settings.window_turns == "exclusive" else diarisation.turns
         turns = [(t.start, t.end, t.speaker) for t in timeline or diarisation.turns]
         windows = plan_windows(turns, audio.duration)
@@ -253,22 +176,26 @@ def transcribe_interview(job: InterviewJob, engines: Engines, cache: StageCache,
         started = time.perf_counter()
         # Nothing is recognised where nobody speaks: that is where Whisper invents text.
         speech = not silent and (windows or rec_settings.mode == "sequential")
-        segments = _recognise(engines, audio, windows, rec_settings, share.reporter("recognising", 0.5)) if speech else []
+        found = _recognise(engines, audio, windows, rec_settings, share.reporter("recognising", 0.5)) if speech else []
         _log_stage(job.code, "recognised", audio.duration, time.perf_counter() - started)
-        processed = datetime.date.today().isoformat()
-        cache.save(audio.sha256, "recognise", rec_key,
-                   {"segments": [s.to_dict() for s in segments], "processed": processed})
+        return found, datetime.date.today().isoformat()
+
+    segments, processed = cache.fetch(audio.sha256, "recognise", rec_key, recognise, read=_read_recognition,
+                                      write=_write_recognition, redo=redo("recognise", settings),
+                                      reused=f"{job.code}: recognition")
     share.finish("recognised", 1.0)
 
     words = attribute_words(segments, diarisation)
     if settings.recheck_speakers:
         recheck_key = rec_key | {"recheck": [RECHECK_WORDS, RECHECK_MIN_SECONDS, RECHECK_MARGIN]}
-        moves = None if settings.redo else cache.load(audio.sha256, "recheck", recheck_key)
-        if moves is None:
-            moves = {"moves": recheck_speakers(words, lambda a, b: engines.diariser.embed(
-                audio.samples[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)]), diarisation.embeddings)}
+
+        def recheck() -> dict:
+            moves = recheck_speakers(words, lambda a, b: engines.diariser.embed(
+                audio.samples[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)]), diarisation.embeddings)
             release(audio.samples)
-            cache.save(audio.sha256, "recheck", recheck_key, moves)
+            return {"moves": moves}
+
+        moves = cache.fetch(audio.sha256, "recheck", recheck_key, recheck, redo=redo("recheck", settings))
         for index, speaker in moves["moves"]:
             if 0 <= index < len(words):
                 words[index].speaker = speaker
@@ -353,9 +280,24 @@ def _log_stage(code: str, stage: str, duration: float, seconds: float) -> None:
              seconds / max(duration, 1e-9))
 
 
-def _cached_diarisation(cache: StageCache, sha256: str, key: dict) -> Diarisation | None:
-    data = cache.load(sha256, "diarise", key)
-    return Diarisation.from_dict(data) if data is not None else None
+# Each model stage and the stages whose results it is made from: --redo of one redoes those after it.
+STAGES = ("diarise", "recognise", "recheck")
+
+
+def redo(stage: str, settings: RunSettings) -> bool:
+    """Whether `stage` runs again whatever the cache holds: --redo named it or a stage before it."""
+    return any(earlier in settings.redo for earlier in STAGES[: STAGES.index(stage) + 1])
+
+
+def _read_recognition(data: dict) -> tuple[list[Segment], str]:
+    """Recognised segments and the day they were recognised, from the cache (a wrong shape raises)."""
+    assert isinstance(data["processed"], str)
+    return [Segment.from_dict(s) for s in data["segments"]], data["processed"]
+
+
+def _write_recognition(result: tuple[list[Segment], str]) -> dict:
+    segments, processed = result
+    return {"segments": [s.to_dict() for s in segments], "processed": processed}
 
 
 class _Progress:
@@ -417,13 +359,4 @@ def _recognise(engines: Engines, audio: Audio, windows, settings: RecognitionSet
                 recogniser = engines.cpu_recogniser()
                 continue
             raise
-
-
-def package_version(package: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return "unknown"
 

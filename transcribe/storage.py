@@ -60,6 +60,20 @@ def atomic_write(path: str | os.PathLike, content: Content, *, binary: bool = Fa
     return path
 
 
+class StaleEdit(Exception):
+    """A file changed since an editor loaded it (another tab or window saved first)."""
+
+
+def version_of(path: Path) -> str:
+    """A short content hash: what an editor loaded, to detect a save made elsewhere since."""
+    import hashlib
+
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    except FileNotFoundError:
+        return "none"
+
+
 def _fsync_dir(folder: Path) -> None:
     with contextlib.suppress(OSError):
         fd = os.open(folder, os.O_RDONLY)

@@ -13,7 +13,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .anonymise.detect import Person
 from .audio import AUDIO_EXTENSIONS
 from .errors import TranscribeError
 
@@ -23,6 +22,15 @@ STUDY_KEYS = {"interviewer_label", "language", "places", "organisations", "allow
 INTERVIEW_KEYS = {"audio", "codes", "code", "speakers", "min_speakers", "max_speakers", "roles"}
 PERSON_KEYS = {"name", "aliases", "role", "code"}
 ROLES = ("participant", "interviewer", "other")
+
+
+@dataclass(frozen=True)
+class Person:
+    """One person on the study roster and every name they may be called."""
+
+    id: str  # participant code, interviewer label, or a slug of the name
+    names: tuple[str, ...]
+    role: str  # "participant" | "interviewer" | "other"
 
 
 @dataclass
@@ -248,6 +256,12 @@ def _string_list(settings: dict, key: str, path: Path, lines: _Lines) -> list[st
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise _error(path, lines.of(key), f"{key} must be a list of non-empty strings")
     return [v.strip() for v in value]
+
+
+def code_order(code: str) -> tuple:
+    """Sort key of participant codes: p2 before p10."""
+    digits = "".join(ch for ch in code if ch.isdigit())
+    return (code.rstrip("0123456789"), int(digits) if digits else 0, code)
 
 
 def _slug(name: str) -> str:

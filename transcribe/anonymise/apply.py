@@ -45,6 +45,21 @@ class Found:
         return cls(data.pop("turn"), Detection(**data))
 
 
+def read_detections(data: dict) -> list[Found]:
+    """Detections from the stage cache, checked for their shape (a wrong one raises)."""
+    found = [Found.from_dict(item) for item in data["found"]]
+    for item in found:
+        d = item.detection
+        assert isinstance(item.turn, int) and item.turn >= 0
+        assert isinstance(d.start, int) and isinstance(d.end, int) and 0 <= d.start < d.end
+        assert isinstance(d.text, str) and isinstance(d.category, str) and isinstance(d.source, str)
+    return found
+
+
+def write_detections(found: list[Found]) -> dict:
+    return {"found": [f.to_dict() for f in found]}
+
+
 def find_identifiers(detector: Detector, transcript: Transcript) -> list[Found]:
     """Detections in every turn, given the recogniser's word probabilities (a word it was unsure
     of is more likely a name it misheard)."""

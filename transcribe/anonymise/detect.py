@@ -32,6 +32,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from ..errors import TranscribeError
+from ..study import Person
 from . import french
 from .languages import ANONYMISATION_LANGUAGES
 from .recognizers import (
@@ -60,7 +61,7 @@ if TYPE_CHECKING:
     from presidio_analyzer.nlp_engine import NlpEngine
     from spacy.tokens import Doc
 
-__all__ = ["CATEGORIES", "SOURCES", "Detection", "Detector", "DetectorConfig", "Person", "name_similarity"]
+__all__ = ["CATEGORIES", "SOURCES", "Detection", "Detector", "DetectorConfig", "name_similarity"]
 
 # Raise when detection changes what it finds, so that cached detections are made again.
 DETECTOR_VERSION = 3
@@ -99,15 +100,6 @@ _ARTICLES = {"en": frozenset({"the"}), "fr": frozenset({"le", "la", "les", "l'",
 
 # Kept importable under their old names (tests clear their caches).
 _first_names, _place_names, _ordinary_words = first_names, place_names, ordinary_words
-
-
-@dataclass(frozen=True)
-class Person:
-    """One person on the study roster and every name they may be called."""
-
-    id: str
-    names: tuple[str, ...]
-    role: str  # "participant" | "interviewer" | "other"
 
 
 @dataclass(frozen=True)

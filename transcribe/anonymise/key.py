@@ -19,7 +19,8 @@ from pathlib import Path
 from ..csvfiles import read_table, write_table
 from ..errors import TranscribeError
 from ..storage import PRIVATE_FILE_MODE, atomic_write, make_private_dir
-from .detect import Detection, Person
+from ..study import Person
+from .detect import Detection
 
 LABELS = {
     "person": "Name", "place": "Place", "organisation": "Organisation", "email": "Email", "phone": "Phone",

@@ -6,20 +6,11 @@ looked for with the English models and the study's own lists, and the run's summ
 
 from __future__ import annotations
 
+from ..asr import language_code
+
 # Code -> English name, in the order the help text lists them.
 ANONYMISATION_LANGUAGES = {"en": "English", "fr": "French"}
 SUPPORTED_WORDING = "Anonymisation supports English and French"
-
-
-def language_code(language: str | None) -> str:
-    """A Whisper language code for a study's or the command line's `language` ("French" -> "fr");
-    English when none is given."""
-    if not language or not language.strip():
-        return "en"
-    from whisper.tokenizer import TO_LANGUAGE_CODE
-
-    code = language.strip().lower()
-    return TO_LANGUAGE_CODE.get(code, code)
 
 
 def has_model(language: str | None) -> bool:

@@ -11,10 +11,13 @@ unsure of) come first and say so in the ``priority`` column.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from ..csvfiles import Table, read_table, write_table
 from ..layout import Page
+from ..storage import StaleEdit, version_of
+from ..study import code_order
 from ..timecode import clock
 from ..transcript import Transcript, Turn
 from .apply import Found, word_at, word_offsets
@@ -108,24 +111,49 @@ def _read(path: Path) -> list[dict]:
     return read(path).rows
 
 
+_lock = threading.RLock()  # one studio process, several request threads
+
+
+def set_decision(path: Path, code: str, detection_id: str, text: str, decision: str, expected_version: str) -> str:
+    """Record the researcher's decision on one detection (atomic, version-checked).
+
+    A detection that has no row yet (found since the last render) gets one; `apply` reads it.
+    Returns the file's new version; raises StaleEdit if the file changed since `expected_version`.
+    """
+    with _lock:
+        if version_of(path) != expected_version:
+            raise StaleEdit("the review decisions were changed in another tab or window")
+        table = read(path)
+        for row in table.rows:
+            if row.get("interview") == code and row.get("id") == detection_id and row.get("text") == text:
+                row["decision"] = decision
+                break
+        else:
+            table.rows.append({"interview": code, "id": detection_id, "text": text, "decision": decision})
+        write_table(path, COLUMNS, table.rows, table.delimiter)
+        return version_of(path)
+
+
 def update(path: Path, code: str, rows: list[dict]) -> None:
-    """Replace the rows of one interview in the study-wide review file, keeping the others.
+    """Replace the rows of one interview in the study-wide review file, keeping the others (the
+    file's one writer besides :func:`set_decision`).
 
     A decided row whose detection is gone (recognised again, say) is kept, marked stale, so the
     researcher's decision is never silently lost.
     """
-    current = {(r["id"], r["text"]) for r in rows}
-    kept = []
-    table = read(path)
-    delimiter = table.delimiter
-    for row in table.rows:
-        if row.get("interview") != code:
-            kept.append(row)
-        elif row.get("decision", "").strip() and (row.get("id"), row.get("text")) not in current:
-            kept.append(row | {"priority": STALE})
-    all_rows = kept + rows
-    all_rows.sort(key=lambda r: (r.get("priority") != CHECK_FIRST, code_order(r.get("interview", "")), _number(r.get("line"))))
-    write_table(path, COLUMNS, all_rows, delimiter)
+    with _lock:
+        current = {(r["id"], r["text"]) for r in rows}
+        kept = []
+        table = read(path)
+        delimiter = table.delimiter
+        for row in table.rows:
+            if row.get("interview") != code:
+                kept.append(row)
+            elif row.get("decision", "").strip() and (row.get("id"), row.get("text")) not in current:
+                kept.append(row | {"priority": STALE})
+        all_rows = kept + rows
+        all_rows.sort(key=lambda r: (r.get("priority") != CHECK_FIRST, code_order(r.get("interview", "")), _number(r.get("line"))))
+        write_table(path, COLUMNS, all_rows, delimiter)
 
 
 def _number(text: str | None) -> int:
@@ -134,9 +162,3 @@ def _number(text: str | None) -> int:
         return int(text or 0)
     except ValueError:
         return 0
-
-
-def code_order(code: str) -> tuple:
-    """p2 before p10."""
-    digits = "".join(ch for ch in code if ch.isdigit())
-    return (code.rstrip("0123456789"), int(digits) if digits else 0, code)

@@ -25,7 +25,8 @@ from ..errors import TranscribeError
 from ..transcript import Transcript
 from . import french
 from .apply import word_offsets
-from .detect import Detection, Person
+from ..study import Person
+from .detect import Detection
 from .key import StudyKey
 
 SOURCE = "safety net"

@@ -23,9 +23,9 @@ from werkzeug.routing import Map, Rule
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from ..edits import StaleEdit
+from ..storage import StaleEdit
 from ..errors import TranscribeError
-from .model import Conflict, Studio
+from .workspace import Conflict, Studio
 
 HOST = "127.0.0.1"
 STATIC = {"app.js": "text/javascript", "app.css": "text/css"}

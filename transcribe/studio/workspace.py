@@ -1,18 +1,20 @@
 """What the review studio shows and changes, in library terms; no HTTP here.
 
-Every view is computed with the functions `transcribe apply` uses (edit layer, detection cache,
-decisions, study key, anonymise, layout) and nothing is written to the shareable folder except by
-:meth:`Studio.render`, which is `Batch.rerender()`: one rendering path for the studio and `apply`.
+Every view is what `transcribe apply` would write: the edit layer, then the anonymiser's
+`prepare` and the renderer's `view` (marks and line layout), and nothing is written to the
+shareable folder except by :meth:`Studio.render`, which is `Batch.rerender()`: one rendering path
+for the studio and `apply`.
 """
 
 from __future__ import annotations
 
 import difflib
+import json
 import hashlib
 import io
-import json
 import threading
 import wave
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,14 +23,15 @@ from .. import edits
 from ..anonymise import review
 from ..anonymise.apply import word_offsets
 from ..anonymise.detect import Detection
+from ..anonymise.prepare import Anonymiser, Prepared
 from ..audio import SAMPLE_RATE, decode, file_sha256
-from ..batch import MANIFEST, Batch, Reporter, folders
+from ..batch import Batch, Reporter
+from ..cache import StageCache
 from ..errors import TranscribeError
-from ..layout import layout
-from ..outputs import Outputs, OutputSettings
-from ..pipeline import RunSettings, StageCache
-from ..reliability import mark
-from ..storage import atomic_write
+from ..folders import STUDIO, Folders
+from ..pipeline import RunSettings
+from ..render import Renderer, View
+from ..storage import atomic_write, version_of
 from ..study import Study, load_study
 from ..timecode import clock
 from ..transcript import Transcript
@@ -36,6 +39,21 @@ from ..writers import Document, get_writer
 
 LIST_FOR = {"place": "places", "organisation": "organisations"}
 MARKABLE = ("person", "place", "organisation")
+
+
+@dataclass
+class Reviewing:
+    """An interview as the studio shows it: the raw recognition, the corrections fitted to it, and
+    what `apply` would make of the corrected transcript."""
+
+    raw: Transcript
+    fitted: edits.Fitted
+    prepared: Prepared
+    view: View
+
+    @property
+    def transcript(self) -> Transcript:
+        return self.fitted.transcript
 
 
 class Conflict(Exception):
@@ -46,15 +64,13 @@ class Studio:
     """The private folder of one study, seen by the studio. Thread-safe: one lock for every change."""
 
     def __init__(self, out: Path):
-        self.out, self.private = folders(out)
-        manifest_path = self.private / MANIFEST
-        if not manifest_path.exists():
+        self.folders = Folders.of(out)
+        self.out, self.private = self.folders.out, self.folders.private
+        last = self.folders.read_last_run()
+        if last is None:
             raise TranscribeError(f"There is nothing to review in {self.private}: run `transcribe run` first.")
-        manifest = json.loads(manifest_path.read_text())
-        last = manifest.get("output", {})
-        self.output = OutputSettings(last.get("formats", ["txt", "json"]), last.get("width", 80),
-                                     last.get("timestamps", False), last.get("anonymise", True))
-        self.study_path = Path(manifest["study"]) if manifest.get("study") else None
+        self.output = last.output
+        self.study_path = last.study
         self.lock = threading.RLock()
         self._hashes: dict[tuple, str] = {}
         self._audio: tuple[str, bytes] | None = None
@@ -62,24 +78,24 @@ class Studio:
 
     def _reload_study(self) -> None:
         self.study = load_study(self.study_path) if self.study_path else Study()
-        self.outputs = Outputs(self.out, self.private, self.output, self.study, StageCache(self.private), Reporter())
+        self.anonymiser = Anonymiser(self.study, StageCache(self.private), self.folders)
+        self.renderer = Renderer(self.folders, self.output, self.anonymiser, Reporter())
 
     # --- reading -------------------------------------------------------------------------------
 
     def codes(self) -> list[str]:
-        found = [p.name.split(".")[0] for p in self.private.glob("*.identifiable.json")]
-        return sorted(found, key=review.code_order)
+        return self.folders.codes()
 
     def raw(self, code: str) -> Transcript:
         if code not in self.codes():
             raise KeyError(code)
-        return Transcript.from_json((self.private / f"{code}.identifiable.json").read_text(encoding="utf-8"))
+        return Transcript.from_json(self.folders.identifiable(code).read_text(encoding="utf-8"))
 
     def version(self, code: str) -> str:
         """What a page loaded: the corrections of this recording, the review file and the study file."""
         sha = self.raw(code).audio.get("sha256", code)
-        parts = [edits.version_of(edits.layer_path(self.private, sha)), edits.version_of(self.private / "review.csv"),
-                 edits.version_of(self.study_path) if self.study_path else "none"]
+        parts = [version_of(edits.layer_path(self.private, sha)), version_of(self.folders.review),
+                 version_of(self.study_path) if self.study_path else "none"]
         return ".".join(parts)
 
     def check(self, code: str, version: str) -> None:
@@ -87,26 +103,21 @@ class Studio:
             raise Conflict("This interview was changed in another tab or window since this page loaded it. "
                            "The page has been reloaded with that change: make yours again.")
 
-    def prepared(self, code: str) -> dict:
+    def prepared(self, code: str) -> Reviewing:
         """The interview as `apply` would render it now: corrections, detections, decisions, pages."""
         raw = self.raw(code)
         fitted = edits.fit(raw, edits.load_layer(self.private, raw.audio.get("sha256", code)))
-        transcript = fitted.transcript
-        p = self.outputs.prepare(transcript)  # the same steps as the shareable write; runs the detector after a correction
-        found, decisions, anonymised, proposals, key, refusal = p.found, p.decisions, p.anonymised, p.proposals, p.key, p.refusal
-        marked = [mark(transcript), mark(anonymised)]
-        pages = layout(marked, self.output.width, self.output.timestamps, shape=mark(p.shape))
-        return {"raw": raw, "fitted": fitted, "transcript": transcript, "found": found, "decisions": decisions,
-                "proposals": proposals, "anonymised": anonymised, "marked": marked, "pages": pages, "key": key,
-                "refusal": refusal}
+        # The same steps as the shareable write; runs the detector after a correction.
+        prepared = self.anonymiser.prepare(fitted.transcript)
+        return Reviewing(raw, fitted, prepared, self.renderer.view(fitted.transcript, prepared))
 
-    def pending_lines(self, code: str, p: dict) -> int | None:
+    def pending_lines(self, code: str, p: Reviewing) -> int | None:
         """Lines of the shareable text that a render would change (None: there is none yet)."""
         path = self.out / f"{code}.txt"
         if not path.exists():
             return None
         text = io.StringIO()
-        get_writer("txt").write(Document(p["marked"][1], p["pages"][1]), text)
+        get_writer("txt").write(Document(p.view.anonymised, p.view.pages[1]), text)
         now, then = text.getvalue().splitlines(), path.read_text(encoding="utf-8").splitlines()
         return sum(1 for a, b in zip(now, then) if a != b) + abs(len(now) - len(then))
 
@@ -115,18 +126,18 @@ class Studio:
         interviews = []
         for code in self.codes():
             p = self.prepared(code)
-            found = p["found"]
-            check = [f for f in found if review.needs_check(f, p["transcript"])]
+            found = p.prepared.found
+            check = [f for f in found if review.needs_check(f, p.transcript)]
             interviews.append({
                 "code": code,
-                "duration": clock(p["raw"].duration),
-                "anonymised": (self.out / f"{code}.txt").exists(),
+                "duration": clock(p.raw.duration),
+                "anonymised": self.folders.shareable(code, "txt").exists(),
                 "detections": len(found),
                 "check_first": len(check),
-                "decided": len(p["decisions"]),
-                "check_first_decided": sum(1 for f in check if f.id in p["decisions"]),
-                "corrections": len(p["fitted"].applied),
-                "unfit": len(p["fitted"].unfit),
+                "decided": len(p.prepared.decisions),
+                "check_first_decided": sum(1 for f in check if f.id in p.prepared.decisions),
+                "corrections": len(p.fitted.applied),
+                "unfit": len(p.fitted.unfit),
                 "reviewed": state.get("reviewed", {}).get(code) == self._reviewed_mark(code),
                 "pending_lines": self.pending_lines(code, p),
             })
@@ -134,8 +145,8 @@ class Studio:
 
     def interview(self, code: str) -> dict:
         p = self.prepared(code)
-        transcript, found = p["transcript"], p["found"]
-        ident, shared = p["pages"][0], p["pages"][1]
+        transcript, found = p.transcript, p.prepared.found
+        ident, shared = p.view.pages[0], p.view.pages[1]
         owner: dict[tuple[int, int], str] = {}
         for f in found:
             spans = word_offsets(transcript.turns[f.turn])
@@ -148,32 +159,32 @@ class Studio:
             words = []
             for w in range(*line.words):
                 word = transcript.turns[t].words[w]
-                words.append({"i": w, "text": p["marked"][0].turns[t].words[w].text,
-                              "shared": p["marked"][1].turns[t].words[w].text,
+                words.append({"i": w, "text": p.view.identifiable.turns[t].words[w].text,
+                              "shared": p.view.anonymised.turns[t].words[w].text,
                               "start": word.start, "end": word.end, "det": owner.get((t, w))})
             lines.append({"n": line.number, "speaker": line.speaker, "turn": t, "words": words,
                           "shared_text": shared.render_line(shared_line)})
         dets = []
         for f in found:
             d = f.detection
-            decision = p["decisions"].get(f.id, "")
+            decision = p.prepared.decisions.get(f.id, "")
             first = next((w for (t, w), i in owner.items() if i == f.id), 0)
             dets.append({
                 "id": f.id, "turn": f.turn, "text": d.text, "category": d.category, "source": d.source,
-                "score": round(d.score, 2), "check_first": review.needs_check(f, p["transcript"]), "decision": decision,
-                "proposed": p["proposals"].get(f.id, ""), "line": ident.line_of(f.turn, first),
+                "score": round(d.score, 2), "check_first": review.needs_check(f, p.transcript), "decision": decision,
+                "proposed": p.prepared.proposals.get(f.id, ""), "line": ident.line_of(f.turn, first),
             })
         dets.sort(key=lambda d: (not d["check_first"], d["line"], d["id"]))
         labels = [self.study.interviewer_label, *self._codes_of(code),
-                  *sorted({t.speaker for t in p["raw"].turns} | {t.speaker for t in transcript.turns})]
+                  *sorted({t.speaker for t in p.raw.turns} | {t.speaker for t in transcript.turns})]
         unfit = [{"kind": e["kind"], "was": e["at"]["raw"].strip(), "time": clock(e["at"]["start"]),
-                  "wanted": e.get("text") or e.get("speaker") or "split"} for e in p["fitted"].unfit]
+                  "wanted": e.get("text") or e.get("speaker") or "split"} for e in p.fitted.unfit]
         return {
             "code": code, "version": self.version(code), "lines": lines, "detections": dets,
             "turns": [{"speaker": t.speaker, "text": t.text, "start": t.start} for t in transcript.turns],
-            "speakers": list(dict.fromkeys(labels)), "unfit": unfit, "corrections": len(p["fitted"].applied),
+            "speakers": list(dict.fromkeys(labels)), "unfit": unfit, "corrections": len(p.fitted.applied),
             "audio": self.audio_path(code) is not None, "pending_lines": self.pending_lines(code, p),
-            "refusal": p["refusal"],
+            "refusal": p.prepared.refusal,
             "reviewed": self._state().get("reviewed", {}).get(code) == self._reviewed_mark(code),
         }
 
@@ -187,11 +198,11 @@ class Studio:
         """accept, reject, or the researcher's own replacement, for one detection (review.csv)."""
         with self.lock:
             self.check(code, version)
-            found = {f.id: f for f in self.prepared(code)["found"]}
+            found = {f.id: f for f in self.prepared(code).prepared.found}
             if detection_id not in found:
                 raise Conflict("That detection is no longer in this interview; the page has been reloaded.")
-            edits.set_decision(self.private, code, detection_id, found[detection_id].detection.text, decision.strip(),
-                               edits.version_of(self.private / "review.csv"))
+            review.set_decision(self.folders.review, code, detection_id, found[detection_id].detection.text,
+                                decision.strip(), version_of(self.folders.review))
 
     def correct_text(self, code: str, version: str, turn: int, text: str) -> None:
         with self.lock:
@@ -229,27 +240,26 @@ class Studio:
         path = edits.layer_path(self.private, sha)
         before = self.prepared(raw.code)
         layer = edits.load_layer(self.private, sha)
-        edits.save_layer(self.private, sha, edits.merge(layer, changes), edits.version_of(path))
+        edits.save_layer(self.private, sha, edits.merge(layer, changes), version_of(path))
         # Detect on the corrected words now (so that `apply` finds them cached), and keep decisions.
         self._carry_decisions(raw.code, before, self.prepared(raw.code))
 
-    def _carry_decisions(self, code: str, before: dict, after: dict) -> None:
+    def _carry_decisions(self, code: str, before: Reviewing, after: Reviewing) -> None:
         """Decisions follow their detections when a correction moves them (ids are turn and offset).
 
         Detections before and after are matched in order by their text, so a split or an edit
         earlier in the turn does not silently drop a decision the researcher made.
         """
-        old, new = before["found"], after["found"]
+        old, new = before.prepared.found, after.prepared.found
         matcher = difflib.SequenceMatcher(a=[f.detection.text for f in old], b=[f.detection.text for f in new],
                                           autojunk=False)
         for block in matcher.get_matching_blocks():
             for k in range(block.size):
                 was, now = old[block.a + k], new[block.b + k]
-                decision = before["decisions"].get(was.id)
-                if decision and was.id != now.id and not after["decisions"].get(now.id):
-                    review_path = self.private / "review.csv"
-                    edits.set_decision(self.private, code, now.id, now.detection.text, decision,
-                                       edits.version_of(review_path))
+                decision = before.prepared.decisions.get(was.id)
+                if decision and was.id != now.id and not after.prepared.decisions.get(now.id):
+                    review.set_decision(self.folders.review, code, now.id, now.detection.text, decision,
+                                        version_of(self.folders.review))
 
     def rule(self, code: str, version: str, text: str, category: str, always: bool) -> dict:
         """Study-wide: always replace `text` (as `category`) or never replace it; updates study.toml.
@@ -287,21 +297,20 @@ class Studio:
             if always:
                 # Its study-wide placeholder now: the safety net then finds every occurrence in
                 # every interview, even where the detector would pass over an ordinary word.
-                key = self.outputs.load_key()
+                key = self.anonymiser.load_key()
                 key.replacement(Detection(0, len(text), text, category, "researcher", 1.0, None), code)
-                key.save(self.outputs.key_path)
+                key.save(self.folders.key)
             # The researcher said "always" (or "never"): every occurrence not yet decided takes it,
             # including those only the safety net finds (ordinary words it would otherwise keep).
             occurrences = []
-            review_path = self.private / "review.csv"
             for other in self.codes():
                 p = self.prepared(other)
-                for f in p["found"]:
+                for f in p.prepared.found:
                     if f.detection.text.casefold() == text.casefold():
                         occurrences.append({"code": other, "id": f.id})
-                        if not p["decisions"].get(f.id):
-                            edits.set_decision(self.private, other, f.id, f.detection.text,
-                                               "accept" if always else "reject", edits.version_of(review_path))
+                        if not p.prepared.decisions.get(f.id):
+                            review.set_decision(self.folders.review, other, f.id, f.detection.text,
+                                                "accept" if always else "reject", version_of(self.folders.review))
             return {"occurrences": occurrences}
 
     def set_reviewed(self, code: str, version: str, reviewed: bool) -> None:
@@ -313,22 +322,19 @@ class Studio:
                 marks[code] = self._reviewed_mark(code)
             else:
                 marks.pop(code, None)
-            atomic_write(self.private / "studio.json", json.dumps(state, indent=1), mode=0o600)
+            self.folders.write_record(STUDIO, state)
 
     def _reviewed_mark(self, code: str) -> str:
         """Reviewed means: no correction, decision or study list changed since the researcher said so
         (a render rewrites review.csv but changes none of these)."""
         sha = self.raw(code).audio.get("sha256", code)
-        decisions = review.load_decisions(self.private / "review.csv").get(code, {})
-        mark = [edits.version_of(edits.layer_path(self.private, sha)), sorted(decisions.items()),
-                edits.version_of(self.study_path) if self.study_path else "none"]
+        decisions = review.load_decisions(self.folders.review).get(code, {})
+        mark = [version_of(edits.layer_path(self.private, sha)), sorted(decisions.items()),
+                version_of(self.study_path) if self.study_path else "none"]
         return hashlib.sha256(json.dumps(mark).encode()).hexdigest()[:16]
 
     def _state(self) -> dict:
-        try:
-            return json.loads((self.private / "studio.json").read_text())
-        except (OSError, ValueError):
-            return {}
+        return self.folders.read_record(STUDIO)
 
     def render(self) -> list[dict]:
         """Every shareable file of every interview brought up to date: exactly `transcribe apply`."""

@@ -1,0 +1,154 @@
+"""From an identifiable transcript to its anonymised version, ready to lay out: the one path that
+`run`, `apply`, `export`, `anonymise`, the cluster's driver and the review studio share.
+
+Detection (cached under the transcript's text, the study's lists and the detector's version), the
+researcher's decisions from review.csv, the study key, replacement, the safety net, and the layout
+shape that keeps line numbers whatever is decided. Nothing is written here but the detection cache.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from .. import __version__
+from ..cache import StageCache
+from ..folders import Folders
+from ..study import Study
+from ..transcript import Transcript
+from ..versions import package_version
+from . import review
+from .apply import Found, anonymise, find_identifiers, layout_shape, read_detections, write_detections
+from .key import StudyKey
+from .languages import detection_language
+from .safety_net import SafetyNet, protect
+
+log = logging.getLogger("transcribe")
+
+
+@dataclass
+class Prepared:
+    """One interview ready to render: detections (the safety net's included), decisions, the
+    anonymised version, proposals, the key as it now stands, the layout shape, and a refusal."""
+
+    found: list[Found]
+    decisions: dict[str, str]
+    anonymised: Transcript
+    proposals: dict[str, str]
+    key: StudyKey
+    shape: Transcript
+    refusal: str | None = None  # why the anonymised text must not be shared; None if it may
+
+
+class Anonymiser:
+    """Anonymises the interviews of one study; loads each language's detector once."""
+
+    def __init__(self, study: Study, cache: StageCache, folders: Folders | None = None):
+        """`folders`: where the key and review file are (None: detection only, as at a cluster worker)."""
+        self.study = study
+        self.cache = cache
+        self.folders = folders
+        self._detectors = {}  # one per language: spaCy model, Presidio and word lists load once
+
+    # --- detection ---------------------------------------------------------------------------
+
+    def detector_for(self, language: str):
+        if language not in self._detectors:
+            from .detect import Detector
+
+            self._detectors[language] = Detector(self.detector_config(language))
+        return self._detectors[language]
+
+    def detector_config(self, language: str = "en"):
+        from .detect import DetectorConfig
+
+        s = self.study
+        return DetectorConfig(roster=tuple(s.people), places=tuple(s.places), organisations=tuple(s.organisations),
+                              allow=tuple(s.allow), language=language)
+
+    def language_of(self, transcript: Transcript) -> str:
+        """The language detection reads `transcript` in: the one it was recognised in (the run's
+        --language), else the study's; English where anonymisation has no model for it."""
+        spoken = transcript.settings.get("recognition", {}).get("language") or self.study.language
+        return detection_language(spoken)
+
+    def detection_key(self, transcript: Transcript, language: str) -> dict:
+        """What the cached detections of `transcript` depend on."""
+        # Versions too: a newer detector or spaCy model may find what an older one missed.
+        from .detect import DETECTOR_VERSION, spacy_model
+
+        # Word probabilities too: the misheard-name recogniser weighs them.
+        return {"text": [t.text for t in transcript.turns], "config": repr(self.detector_config(language)),
+                "probabilities": [[round(w.probability, 3) for w in t.words] for t in transcript.turns],
+                "versions": [__version__, DETECTOR_VERSION,
+                             *(package_version(p) for p in ("presidio-analyzer", "spacy", spacy_model(language)[1]))]}
+
+    def detections(self, transcript: Transcript, language: str | None = None) -> list[Found]:
+        """The identifiers in `transcript`, from the cache unless its text, the study's names or the
+        detector changed since (then spaCy and Presidio run again; never a speech model)."""
+        language = language or self.language_of(transcript)
+        return self.cache.fetch(transcript.audio.get("sha256", transcript.code), "detect",
+                                self.detection_key(transcript, language),
+                                lambda: find_identifiers(self.detector_for(language), transcript),
+                                read=read_detections, write=write_detections)
+
+    # --- the key and the decisions -------------------------------------------------------------
+
+    def load_key(self) -> StudyKey:
+        return StudyKey.load(self.folders.key, self.study.people, self.study.interviewer_label)
+
+    def decisions(self, code: str, found: list[Found]) -> dict[str, str]:
+        return review.decisions_for(review.load_decisions(self.folders.review), code, found)
+
+    # --- the whole step ------------------------------------------------------------------------
+
+    def prepare(self, transcript: Transcript) -> Prepared:
+        """Everything the shareable files of one interview are rendered from, written nowhere."""
+        language = self.language_of(transcript)
+        found = self.detections(transcript, language)
+        decisions = self.decisions(transcript.code, found)
+        key = self.load_key()
+        anonymised, proposals = anonymise(transcript, found, decisions, key)
+        net = SafetyNet(self.study.people, key, self.study.allow, language)
+        found, decisions, anonymised, proposals, refusal = self._safety_net(
+            net, transcript, found, decisions, anonymised, proposals, key)
+        if language != "en":  # the methods record names the model; English records stay as they were
+            anonymised.anonymisation["language"] = language
+        # Every detection a slot of one width: laid out beside the real versions (never
+        # written), it keeps line numbers the same whatever the decisions and the hidden text.
+        return Prepared(found, decisions, anonymised, proposals, key, layout_shape(transcript, found), refusal)
+
+    def _safety_net(self, net: SafetyNet, transcript: Transcript, found: list[Found], decisions: dict[str, str],
+                    anonymised: Transcript, proposals: dict[str, str], key: StudyKey):
+        """Run the study-wide safety net over the anonymised text (whatever detection and the cache
+        said) and anonymise again with its hits; then check that nothing known is left.
+
+        Returns the detections with the net's hits, the researcher's decisions, the anonymised
+        transcript (ordinary words the researcher has not accepted are kept as they are, and listed
+        first in the review), the proposals, and why the text must not be shared (None if it may).
+        """
+        kept = [(f.turn, f.detection.start, f.detection.end) for f in found
+                if decisions.get(f.id, "").strip().lower() == "reject"]
+        hits = [h for h in protect(net, transcript, anonymised) if not _overlaps(h, kept)]
+        if hits:
+            extra = [Found(h.turn, h.detection) for h in hits]
+            found = sorted(found + extra, key=lambda f: (f.turn, f.detection.start))
+            decisions = self.decisions(transcript.code, found)
+            effective = dict(decisions)
+            for hit, item in zip(hits, extra):
+                if hit.ordinary and not decisions.get(item.id):
+                    effective[item.id] = "reject"
+            kept = [(f.turn, f.detection.start, f.detection.end) for f in found
+                    if effective.get(f.id, "").strip().lower() == "reject"]
+            anonymised, proposals = anonymise(transcript, found, effective, key)
+            anonymised.anonymisation["safety_net"] = sum(1 for f in extra if effective.get(f.id) != "reject")
+            log.info("%s: the safety net found %d known name(s) that detection missed", transcript.code, len(extra))
+            net = SafetyNet(self.study.people, key, self.study.allow, net.language)  # the key may have grown
+        left = [h for h in protect(net, transcript, anonymised) if not _overlaps(h, kept)]
+        refusal = f"{len(left)} name(s) the study knows would still be readable in the shareable text" if left else None
+        return found, decisions, anonymised, proposals, refusal
+
+
+def _overlaps(hit, spans: list[tuple[int, int, int]]) -> bool:
+    d = hit.detection
+    return any(turn == hit.turn and start < d.end and d.start < end for turn, start, end in spans)

@@ -1,0 +1,235 @@
+"""Writing one interview's files: the private, identifiable versions and, anonymised on the way, the
+shareable ones, on shared line numbers; and the study-wide files that go with them (key, review,
+methods record).
+
+Anonymisation fails closed: if it cannot run for an interview, no shareable file of it is left.
+The review studio shows what :meth:`Renderer.view` lays out, the same pages the files are
+written from.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from .anonymise import review
+from .anonymise.key import newest_previous
+from .anonymise.prepare import Anonymiser, Prepared
+from .edits import apply_edits
+from .errors import StorageError, TranscribeError
+from .folders import COUNTS, METHODS, Folders, OutputSettings
+from .layout import Page, layout
+from .methods import methods_record
+from .owned import OwnedFiles
+from .reliability import mark
+from .transcript import Transcript
+from .writers import WRITERS, Document, get_writer
+
+log = logging.getLogger("transcribe")
+
+
+@dataclass
+class FileResult:
+    audio: Path
+    code: str | None
+    status: str  # "done", "failed", "not anonymised", "withdrawn"
+    message: str = ""
+    duration: float = 0.0
+    low_confidence_roles: bool = False
+
+
+@dataclass
+class View:
+    """An interview as its files show it: both versions with the reliability marks, on their pages."""
+
+    identifiable: Transcript
+    anonymised: Transcript | None
+    pages: list[Page]
+
+
+class Renderer:
+    """Writes interviews into a shareable folder and its private sibling."""
+
+    def __init__(self, folders: Folders, output: OutputSettings, anonymiser: Anonymiser, reporter):
+        self.folders = folders
+        self.output = output
+        self.anonymiser = anonymiser
+        self.reporter = reporter
+        self.owned = OwnedFiles(folders.out, folders.private)
+
+    def check_study_files(self) -> None:
+        """Before any interview is touched: the key and review file read cleanly, and the key is the
+        one the shareable transcripts were made with. Raises TranscribeError saying how to fix it."""
+        key = self.anonymiser.load_key()
+        review.read(self.folders.review)
+        made_with = set(self.owned.meta.get("key_replacements", []))
+        shared = any(name.startswith("shareable/") and entry.get("code") for name, entry in self.owned.entries.items())
+        if not made_with and not shared:
+            return
+        if not self.folders.key.exists():
+            raise TranscribeError(
+                f"key.csv is missing from {self.folders.private}, but shareable transcripts were made with it: "
+                "without it, new placeholders would reuse numbers that already stand for other people. "
+                + self._restore_hint())
+        lost = sorted(made_with - key.replacements())
+        if lost:
+            raise TranscribeError(
+                f"key.csv no longer has {', '.join(lost[:5])}{' …' if len(lost) > 5 else ''}, which the shareable "
+                "transcripts use: new placeholders could reuse them for other people. " + self._restore_hint())
+
+    def _restore_hint(self) -> str:
+        previous = newest_previous(self.folders.key)
+        if previous is None:
+            return "Restore key.csv from a backup and run again."
+        return (f"Restore it from the previous version: copy {previous.parent.name}/{previous.name} "
+                f"to key.csv in {self.folders.private}, and run again.")
+
+    # --- one interview -------------------------------------------------------------------------
+
+    def write(self, transcript: Transcript, result: FileResult, cached_only: bool = False) -> None:
+        """The private and (anonymised) shareable files of one interview.
+
+        Anything but a write error (which stops the batch) fails this interview only, and leaves
+        no shareable file of it behind.
+        """
+        code = transcript.code
+        try:
+            self.reporter.stage(code, "writing", 0)
+            if not cached_only:
+                self._write_identifiable(transcript)
+            transcript = apply_edits(transcript, self.folders.private)  # after recognition, before detection
+            if not self.output.anonymise:
+                self._write_pages(self.view(transcript, None))
+                result.status = "not anonymised"
+                return
+            try:
+                self.reporter.stage(code, "anonymising", 0)
+                prepared = self.anonymiser.prepare(transcript)
+                if prepared.refusal:
+                    raise TranscribeError(prepared.refusal)
+            except StorageError:
+                raise
+            except Exception as error:
+                log.info("%s: anonymisation failed (%s)", code, type(error).__name__)
+                self.fail_closed(code, result, f"anonymisation failed ({error})")
+                self._write_pages(self.view(transcript, None))  # the private text is still wanted
+                return
+            self.reporter.stage(code, "writing", 0)
+            self._write_shareable(transcript, prepared, result)
+        except StorageError:
+            raise
+        except TranscribeError as error:
+            log.info("%s: writing the outputs failed (%s)", code, type(error).__name__)
+            self.fail_closed(code, result, f"writing the outputs failed ({error})")
+        except Exception as error:
+            log.info("%s: writing the outputs failed (%s)", code, type(error).__name__)
+            log.debug("traceback", exc_info=True)
+            self.fail_closed(code, result, f"writing the outputs failed ({type(error).__name__}: {error})")
+
+    def view(self, transcript: Transcript, prepared: Prepared | None) -> View:
+        """Both versions as the files show them (reliability marks, line layout); `prepared` None:
+        the identifiable version alone. The studio shows exactly this."""
+        identifiable = mark(transcript)
+        if prepared is None:
+            return View(identifiable, None, layout([identifiable], self.output.width, self.output.timestamps))
+        anonymised = mark(prepared.anonymised)
+        pages = layout([identifiable, anonymised], self.output.width, self.output.timestamps, shape=mark(prepared.shape))
+        return View(identifiable, anonymised, pages)
+
+    def _write_identifiable(self, transcript: Transcript) -> None:
+        """The canonical transcript (raw words included) in the private folder."""
+        path = self.folders.identifiable(transcript.code)
+        if not self.owned.write(path, transcript.to_json().encode("utf-8"), code=transcript.code, fmt="json", private=True):
+            raise TranscribeError(f"{path.name} in {path.parent} was not written by transcribe; move it away and run again.")
+
+    def _write_shareable(self, transcript: Transcript, p: Prepared, result: FileResult) -> None:
+        """The shareable files, then the key, the review rows and the counts that go with them."""
+        view = self.view(transcript, p)
+        self._write_pages(view)
+        p.key.save(self.folders.key)
+        self.owned.meta["key_replacements"] = sorted(p.key.replacements())
+        moved = self._note_line_breaks(transcript.code, view.pages[1])
+        if moved:
+            note = (f"line numbers changed from line {moved} on (a newly found identifier re-flowed its turn); "
+                    "check citations of those lines")
+            result.message = f"{result.message}; {note}" if result.message else note
+        self.owned.save()
+        review.update(self.folders.review, transcript.code,
+                      review.rows_for(transcript, view.pages[0], p.found, p.proposals, p.decisions))
+        counts = self.folders.read_record(COUNTS)
+        counts[transcript.code] = p.anonymised.anonymisation
+        self.folders.write_record(COUNTS, counts)
+
+    def _note_line_breaks(self, code: str, page: Page) -> int | None:
+        """Record where the shareable text's lines break; return the first line that moved since
+        the last render at the same width (decisions never move lines; a new detection can)."""
+        layout_settings = [self.output.width, self.output.timestamps]
+        now = [[line.turn, *line.words] for line in page.lines]
+        lines = self.owned.meta.setdefault("lines", {})
+        before = lines.get(code)
+        lines[code] = {"settings": layout_settings, "breaks": now}
+        if not before or before.get("settings") != layout_settings or before.get("breaks") == now:
+            return None
+        old = before.get("breaks", [])
+        return next((i + 1 for i, (a, b) in enumerate(zip(old, now)) if a != b), min(len(old), len(now)) + 1)
+
+    def formats_for(self, code: str) -> list[str]:
+        """The formats asked for, plus every format already written for this interview: a re-render
+        brings every file of the interview up to date, never only some of them."""
+        present = self.owned.formats(code)
+        return [f for f in WRITERS if f in self.output.formats or f in present]
+
+    def _write_pages(self, view: View) -> None:
+        code = view.identifiable.code
+        for fmt in self.formats_for(code):
+            writer = get_writer(fmt)
+            if fmt != "json":  # the private JSON is the canonical transcript, with the raw words
+                self._write(writer, Document(view.identifiable, view.pages[0]),
+                            self.folders.identifiable(code, writer.extension), code, fmt, private=True)
+            if view.anonymised is not None:
+                self._write(writer, Document(view.anonymised, view.pages[1]),
+                            self.folders.shareable(code, writer.extension), code, fmt)
+
+    def _write(self, writer, document: Document, path: Path, code: str, fmt: str, private: bool = False) -> None:
+        buffer = io.BytesIO()
+        if writer.binary:
+            writer.write(document, buffer)
+        else:
+            text = io.StringIO(newline="\n")
+            writer.write(document, text)
+            buffer.write(text.getvalue().encode("utf-8"))
+        if not self.owned.write(path, buffer.getvalue(), code=code, fmt=fmt, private=private):
+            raise TranscribeError(f"{path.name} in {path.parent} was not written by transcribe (or was changed since); "
+                                  "it was left as it is. Move it away and run again.")
+
+    # --- removing, and the study-wide record -------------------------------------------------------
+
+    def fail_closed(self, code: str, result: FileResult, why: str) -> None:
+        """No shareable file of this interview is left (of those the tool wrote); the result says why."""
+        left = self.remove_shareable(code)
+        result.status = "failed"
+        result.message = f"{why}; no shareable output of it was written"
+        if left:
+            result.message += (f". Left as they are, because they were changed after transcribe wrote them: "
+                               f"{', '.join(left)} (check them for names before sharing)")
+
+    def remove_shareable(self, code: str) -> list[str]:
+        """Remove this interview's shareable files that the tool wrote; return the names left alone."""
+        left = []
+        for path in self.owned.shareable(code).values():
+            if not self.owned.remove(path):
+                left.append(path.name)
+        return left
+
+    def write_methods(self, withdrawn: set[str] = frozenset()) -> None:
+        """methods.md in the shareable folder, for every interview of these folders still in the study."""
+        transcripts = [Transcript.from_json(self.folders.identifiable(code).read_text())
+                       for code in sorted(self.folders.codes()) if code not in withdrawn]
+        path = self.folders.out / METHODS
+        if transcripts:
+            record = methods_record(transcripts, self.folders.read_record(COUNTS))
+            self.owned.write(path, record.encode(), code=None, fmt=None)
+        elif withdrawn:
+            self.owned.remove(path)
