@@ -148,8 +148,13 @@ def main() -> None:
 
     import torch
 
-    from transcribe.pipeline import Engines, InterviewJob, RunSettings, transcribe_interview
     from transcribe.cache import StageCache
+    from transcribe.pipeline import (
+        Engines,
+        InterviewJob,
+        RunSettings,
+        transcribe_interview,
+    )
 
     torch.set_num_threads(2)
     settings = RunSettings(model=args.model, device="cpu")

@@ -31,10 +31,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-import transcribe  # noqa: E402,F401  (switches pyannote's telemetry off before anything imports it)
-
 from inputs import LAYOUTS, Reference, build_long_input  # noqa: E402
 from scoring import der_by_collar, der_near_cuts, wer  # noqa: E402
+
+import transcribe  # noqa: E402,F401  (switches pyannote's telemetry off before anything imports it)
 
 WORK = HERE / "work"
 SETUP_STAGES = ("load", "warm-up")  # measured, but not part of processing a recording
@@ -80,8 +80,9 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def machine() -> dict:
     """Where the figures come from: CPU, cores, memory, GPU and library versions."""
-    import torch
     from importlib.metadata import version
+
+    import torch
 
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())

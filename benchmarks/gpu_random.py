@@ -7,7 +7,7 @@ that of a real window of that many tokens. Timed, as times real time (30 s x win
 
 * ``whisper``: openai-whisper's own ``decode`` (fp32 weights as ``load_model`` gives, fp16 compute on
   CUDA) one window at a time (what ``whisper.transcribe`` does) and in batches;
-* ``transcribe``: what transcribe's Recogniser does per batch: fp16 weights (on CUDA), the encoder
+* ``transcribe``: what transcribe's SpeechRecogniser does per batch: fp16 weights (on CUDA), the encoder
   once, ``decode`` on its output, then word timings for every window from one batched decoder pass.
 
 Text, word timings and accuracy mean nothing here; only time does. The input is random log-mel
@@ -152,7 +152,7 @@ def run_dims(name: str, args) -> list[dict]:
     rows = [measure(name, "whisper", time_whisper, model, mels[: args.sequential_windows], 1, options, args.device)]
     rows += [measure(name, "whisper", time_whisper, model, mels, b, options, args.device) for b in batches]
     if args.device == "cuda":
-        half_precision(model)  # as transcribe's Recogniser does on a GPU
+        half_precision(model)  # as transcribe's SpeechRecogniser does on a GPU
     time_transcribe(model, mels[: max(batches)], max(batches), options, args.device)  # warm-up
     rows += [measure(name, "transcribe", time_transcribe, model, mels, b, options, args.device) for b in batches]
     return rows

@@ -58,7 +58,7 @@ def main() -> None:
     import jiwer
     import torch
 
-    from transcribe.asr import Recogniser, RecognitionSettings, plan_windows
+    from transcribe.asr import RecognitionSettings, SpeechRecogniser, plan_windows
     from transcribe.audio import decode
     from transcribe.models import find_whisper
 
@@ -68,7 +68,7 @@ def main() -> None:
               if wanted is None or name in wanted or name.split("-")[0] in wanted}
     results = {}
     for model in args.models.split(","):
-        recogniser = Recogniser(find_whisper(model), "cpu")
+        recogniser = SpeechRecogniser(find_whisper(model), "cpu")
         recogniser(inputs["jfk"][0].samples, [(0.0, 5.0)], RecognitionSettings())  # warm-up
         per_group: dict[str, dict] = {}
         rows = {}

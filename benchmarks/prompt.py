@@ -42,7 +42,7 @@ from conftest import SAMPLES, normalised, wer  # noqa: E402
 MANGLED = ROOT / "tests" / "data" / "mangled"
 
 from transcribe.anonymise.recognizers.misheard import LOW_PROBABILITY  # noqa: E402
-from transcribe.asr import Recogniser, RecognitionSettings, plan_windows  # noqa: E402
+from transcribe.asr import RecognitionSettings, SpeechRecogniser, plan_windows  # noqa: E402
 from transcribe.audio import decode  # noqa: E402
 from transcribe.models import find_whisper  # noqa: E402
 from transcribe.reliability import repetition_loops  # noqa: E402
@@ -128,7 +128,7 @@ def main() -> None:
     parser.add_argument("--near-misses-only", action="store_true", help="skip the demo interviews (the help side)")
     args = parser.parse_args()
     study = load_study(SAMPLES / "study.toml")
-    recogniser = Recogniser(find_whisper(args.model), "cpu")
+    recogniser = SpeechRecogniser(find_whisper(args.model), "cpu")
     roster = roster_words(study)
     results = {}
     # The demo interviews, then the mangled-name recording (names tiny.en mishears without help).

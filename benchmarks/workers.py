@@ -23,9 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import transcribe  # noqa: E402,F401  (switches pyannote's telemetry off before anything imports it)
-
 from stages import StageMeter, peak_rss  # noqa: E402
+
+import transcribe  # noqa: E402,F401  (switches pyannote's telemetry off before anything imports it)
 
 SAMPLE_RATE = 16_000
 WARMUP_SECONDS = 30.0
@@ -193,8 +193,8 @@ def record_block_edges() -> list[float]:
 
 
 def run_project(spec: dict) -> dict:
-    from transcribe.folders import Folders, OutputSettings
     from transcribe.diarise import DiarisationSettings
+    from transcribe.folders import Folders, OutputSettings
     from transcribe.pipeline import RunSettings
     from transcribe.study import Study, load_study
 

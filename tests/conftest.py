@@ -75,7 +75,7 @@ def model_cache(tmp_path_factory):
 # tier (marked below), like every test marked `slow` by hand.
 MODEL_FIXTURES = {"tiny_en", "recogniser", "diariser", "study_run"}
 # What loading a model means here: Whisper, pyannote and spaCy, through the project's classes.
-MODEL_LOADERS = (("transcribe.asr", "Recogniser"), ("transcribe.diarise", "Diariser"),
+MODEL_LOADERS = (("transcribe.asr", "SpeechRecogniser"), ("transcribe.diarise", "Diariser"),
                  ("transcribe.anonymise.detect", "Detector"), ("transcribe.models", "ct2_to_whisper_state"))
 
 
@@ -143,10 +143,10 @@ def tiny_en(model_cache):
 def recogniser(tiny_en):
     import torch
 
-    from transcribe.asr import Recogniser
+    from transcribe.asr import SpeechRecogniser
 
     torch.set_num_threads(os.cpu_count() or 1)
-    return Recogniser(tiny_en, "cpu")
+    return SpeechRecogniser(tiny_en, "cpu")
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,15 @@ import numpy as np
 from transcribe.align import align, attribute_words
 from transcribe.asr import RecognisedWord, Segment
 from transcribe.diarise import Diarisation, SpeakerTurn
-from transcribe.reliability import INAUDIBLE, UNCERTAIN, ReliabilitySettings, count_flags, flag_words, mark, repetition_loops
+from transcribe.reliability import (
+    INAUDIBLE,
+    UNCERTAIN,
+    ReliabilitySettings,
+    count_flags,
+    flag_words,
+    mark,
+    repetition_loops,
+)
 from transcribe.roles import assign_roles, heuristic_scores
 from transcribe.transcript import Transcript, Turn, Word
 

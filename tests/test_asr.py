@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import DATA, pyannote_sample, wer
+
 from transcribe.asr import RecognitionSettings, plan_windows
 from transcribe.audio import decode
 

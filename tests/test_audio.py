@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 from audio_files import encode
 from conftest import DATA
+
 from transcribe.audio import SAMPLE_RATE, decode, is_silent
 from transcribe.errors import TranscribeError
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 import socket
 
+import conftest
 import numpy as np
 import pytest
-from click.testing import CliRunner
-
-import conftest
 from audio_files import encode
+from click.testing import CliRunner
 from conftest import SAMPLES
+
 from transcribe.audio import SAMPLE_RATE, decode
 from transcribe.cli import cli
 

@@ -7,8 +7,8 @@ import re
 import shutil
 
 from click.testing import CliRunner
-
 from conftest import SAMPLES, wer
+
 from transcribe.cli import cli
 from transcribe.transcript import Transcript
 

@@ -6,8 +6,8 @@ import re
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import SAMPLES
+
 from transcribe import cli as cli_module
 from transcribe.asr import checked_language
 from transcribe.cli import cli

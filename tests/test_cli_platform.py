@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import ROOT, SAMPLES
 
 NO_FCNTL = "import sys; sys.modules['fcntl'] = None\n"  # `import fcntl` now raises ImportError

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import ROOT, SAMPLES
+
 from transcribe.cli import cli
 from transcribe.study import load_study
 

@@ -19,10 +19,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
 from audio_files import encode
+from click.testing import CliRunner
 from conftest import SAMPLES
+
 from transcribe.audio import SAMPLE_RATE, decode
 from transcribe.cli import cli
 from transcribe.storage import output_lock
@@ -38,10 +38,11 @@ def invoke(*args: str):
 def invoke_without_spacy(*args: str):
     """The CLI as on a machine where the spaCy model is missing: anonymisation cannot run."""
     import transcribe.anonymise.detect as detect
+    from transcribe.anonymise.languages import ENGLISH
     from transcribe.errors import TranscribeError
 
     def missing(self, config):
-        raise TranscribeError(f"The spaCy model {detect.SPACY_MODEL} is not installed; anonymisation needs it.")
+        raise TranscribeError(f"The spaCy model {ENGLISH.spacy_model} is not installed; anonymisation needs it.")
 
     real = detect.Detector.__init__
     detect.Detector.__init__ = missing

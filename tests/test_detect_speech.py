@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from transcribe.anonymise.detect import Detector, DetectorConfig
-from transcribe.study import Person
 from transcribe.anonymise.recognizers import (
     SOURCE_KEY,
     AddressRecognizer,
@@ -24,6 +23,7 @@ from transcribe.anonymise.recognizers import (
     RosterRecognizer,
     StudyListRecognizer,
 )
+from transcribe.study import Person
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import DATA, pyannote_sample, read_rttm
 from pyannote.core import Annotation, Segment
 from pyannote.metrics.diarization import DiarizationErrorRate
 
-from conftest import DATA, pyannote_sample, read_rttm
 from transcribe.audio import decode
 
 

@@ -18,10 +18,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-
 from audio_files import encode
+from click.testing import CliRunner
 from conftest import ROOT, SAMPLES
+
 from transcribe.audio import SAMPLE_RATE, decode
 from transcribe.cli import cli
 from transcribe.storage import output_lock

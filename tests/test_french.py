@@ -17,8 +17,8 @@ import pytest
 from click.testing import CliRunner
 
 from transcribe.anonymise.detect import Detector, DetectorConfig
-from transcribe.study import Person
 from transcribe.cli import cli
+from transcribe.study import Person
 
 DATA = Path(__file__).parent / "data" / "detect" / "fr"
 
@@ -255,8 +255,9 @@ def test_a_language_without_a_model_is_warned_in_the_summary(tmp_path):
 
 @pytest.mark.parametrize("language,warned", [("fr", False), ("de", True), ("en", False)])
 def test_run_summary_warns_only_for_languages_without_a_model(monkeypatch, tmp_path, language, warned):
-    import transcribe.batch
     from conftest import SAMPLES
+
+    import transcribe.batch
     from transcribe.render import FileResult
 
     def fake_run(self, paths):

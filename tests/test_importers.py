@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import SAMPLES
+
 from transcribe.cli import cli
 from transcribe.importers import cues_from_lines, import_transcript
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import DATA, read_rttm
+
 from transcribe.align import align, ordered_words
 from transcribe.asr import RecognisedWord, RecognitionSettings, Segment
 from transcribe.diarise import Diarisation, SpeakerTurn
@@ -51,8 +51,8 @@ def engines_from_fixtures(recogniser, diariser, num_speakers=2):
 
 
 def run_pipeline(path, recogniser, diariser, tmp_path, num_speakers=2):
-    from transcribe.pipeline import InterviewJob, transcribe_interview
     from transcribe.cache import StageCache
+    from transcribe.pipeline import InterviewJob, transcribe_interview
 
     engines, settings = engines_from_fixtures(recogniser, diariser)
     job = InterviewJob(path, ["p1"], num_speakers=num_speakers)
@@ -145,7 +145,11 @@ def test_two_runs_write_byte_identical_files(tmp_path):
 
 
 def test_a_speaker_count_the_audio_cannot_support_is_reported():
-    from transcribe.pipeline import InterviewJob, label_silent_speakers, speaker_count_notes
+    from transcribe.pipeline import (
+        InterviewJob,
+        label_silent_speakers,
+        speaker_count_notes,
+    )
     from transcribe.transcript import Turn
 
     diarisation = Diarisation([SpeakerTurn(0, 5, "SPEAKER_00"), SpeakerTurn(5, 9, "SPEAKER_01"),
@@ -164,6 +168,7 @@ def test_a_speaker_count_the_audio_cannot_support_is_reported():
 
 def test_an_interviews_prompt_names_only_its_own_people():
     from conftest import SAMPLES
+
     from transcribe.study import load_study
 
     study = load_study(SAMPLES / "study.toml")

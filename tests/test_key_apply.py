@@ -9,9 +9,9 @@ import stat
 from transcribe.anonymise import review
 from transcribe.anonymise.apply import Found, anonymise, replace_span
 from transcribe.anonymise.detect import Detection
-from transcribe.study import Person
 from transcribe.anonymise.key import StudyKey, normalise
 from transcribe.layout import layout
+from transcribe.study import Person
 from transcribe.transcript import Transcript, Turn, Word
 
 PEOPLE = [Person("I", ("Helen Carter", "Helen"), "interviewer"), Person("p1", ("Sarah Jones", "Sarah", "Ms Jones"), "participant"),

@@ -11,10 +11,10 @@ import dataclasses
 
 import numpy as np
 import pytest
+from conftest import SAMPLES, read_rttm
 from pyannote.core import Annotation, Segment
 from pyannote.metrics.diarization import DiarizationErrorRate
 
-from conftest import SAMPLES, read_rttm
 from transcribe.audio import SAMPLE_RATE, decode, release
 from transcribe.diarise import Diarisation, SpeakerTurn, link_blocks, plan_blocks
 

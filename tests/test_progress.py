@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import ROOT, SAMPLES
+
 from transcribe.cli import cli
-from transcribe.render import FileResult
 from transcribe.progress import STAGE_COSTS, Estimate, ProgressReporter
+from transcribe.render import FileResult
 
 
 class Clock:

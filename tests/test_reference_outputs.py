@@ -22,7 +22,6 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import DATA
 
 REFERENCE = DATA / "reference"

@@ -12,15 +12,15 @@ from pathlib import Path
 import pytest
 
 from transcribe.anonymise import apply as apply_module
-from transcribe.study import Person
 from transcribe.anonymise.key import KeyEntry, StudyKey
-from transcribe.anonymise.safety_net import SafetyNet, fold
 from transcribe.anonymise.prepare import Anonymiser
+from transcribe.anonymise.safety_net import SafetyNet
 from transcribe.batch import Batch, Reporter
 from transcribe.folders import OutputSettings
 from transcribe.pipeline import RunSettings
 from transcribe.render import FileResult
-from transcribe.study import Study
+from transcribe.study import Person, Study
+from transcribe.text import fold, fold_for_matching
 from transcribe.transcript import Transcript, Turn, Word
 
 PEOPLE = [
@@ -73,8 +73,9 @@ def test_placeholders_and_unrelated_words_are_left_alone():
     assert hits("[p1]'s dog and [Name 2] met jamesy at willow road") == []
 
 
-def test_fold_removes_case_and_diacritics():
-    assert fold("Zoë’s") == "zoe's"
+def test_folding_for_matching_removes_case_and_diacritics_and_for_lookup_keeps_accents():
+    assert fold_for_matching("Zoë’s") == "zoe's"
+    assert fold("  Hélène’s  Maison ") == "hélène's maison"
 
 
 # --- through the renderer, with detection switched off -----------------------------------------------

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from test_studio import copy_study, serving
+
 from transcribe.cli import cli
 
 # A word the detector has no reason to find, said in all three demo interviews: marked once as an

@@ -36,7 +36,7 @@ def test_a_turn_text_correction_becomes_word_edits_that_keep_the_word_count(priv
     changes = edits.turn_text_edits(raw, raw, 0, "How was the clinic in Leeds today?", edits.positions_map(raw, raw))
     assert [(c["at"]["raw"], c["text"]) for c in changes] == [(" how", "How"), (" leads", "Leeds today?")]
     save(private, changes)
-    fitted = edits.apply_edits(raw, private)
+    fitted = edits.corrected(raw, private).transcript
     assert fitted.turns[0].text == "How was the clinic in Leeds today?"
     assert [len(t.words) for t in fitted.turns] == [len(t.words) for t in raw.turns]
     assert raw.turns[0].text == "how was the clinic in leads"  # the raw recognition is not touched
@@ -46,7 +46,7 @@ def test_split_and_speaker_change_make_a_new_turn_for_the_other_speaker(private)
     raw = transcript()
     split_at = edits.anchor(raw, 1, 5)  # "you said that too" was the interviewer
     save(private, [{"kind": "split", "at": split_at}, {"kind": "speaker", "at": split_at, "speaker": "I"}])
-    fitted = edits.apply_edits(raw, private)
+    fitted = edits.corrected(raw, private).transcript
     assert [(t.speaker, t.text) for t in fitted.turns] == [
         ("I", "how was the clinic in leads"), ("p1", "it was fine thanks and"), ("I", "you said that too")]
     assert fitted.turns[2].start == raw.turns[1].words[5].start and fitted.turns[1].end == raw.turns[1].words[4].end
@@ -83,5 +83,5 @@ def test_an_edited_word_is_no_longer_flagged_as_inaudible_or_uncertain(private):
     raw.turns[0].words[5].flag = "uncertain"
     raw.turns[0].words[5].probability = 0.1
     save(private, [{"kind": "word", "at": edits.anchor(raw, 0, 5), "text": "Leeds"}])
-    word = edits.apply_edits(raw, private).turns[0].words[5]
+    word = edits.corrected(raw, private).transcript.turns[0].words[5]
     assert (word.text, word.flag, word.probability) == (" Leeds", None, 1.0)

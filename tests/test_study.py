@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import SAMPLES
+
 from transcribe.cli import cli
 from transcribe.errors import TranscribeError
 from transcribe.study import audio_files, load_study
@@ -120,8 +120,8 @@ def test_command_line_speaker_counts_apply_unless_the_study_gives_them(folder):
     from pathlib import Path
 
     from transcribe.batch import Batch
-    from transcribe.folders import OutputSettings
     from transcribe.diarise import DiarisationSettings
+    from transcribe.folders import OutputSettings
     from transcribe.pipeline import RunSettings
 
     study = load_study(write(folder, '[[interviews]]\naudio = "a_first.flac"\ncodes = ["p1"]\n\n'

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
-
 from audio_files import encode
+from click.testing import CliRunner
 from conftest import SAMPLES
+
 from transcribe.audio import SAMPLE_RATE, decode
 from transcribe.cli import cli
 from transcribe.study import load_study
@@ -44,7 +44,7 @@ def no_models(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a model was loaded")
 
-    for cls in (transcribe.asr.Recogniser, transcribe.diarise.Diariser, transcribe.anonymise.detect.Detector):
+    for cls in (transcribe.asr.SpeechRecogniser, transcribe.diarise.Diariser, transcribe.anonymise.detect.Detector):
         monkeypatch.setattr(cls, "__init__", refuse)
 
 

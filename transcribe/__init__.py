@@ -23,9 +23,9 @@ __version__ = "0.1.0"
 #   from transcribe import Batch, RunSettings, OutputSettings, load_study
 #   Batch(Path("transcripts"), RunSettings(), OutputSettings(), load_study("study.toml")).run([Path("recordings")])
 _LAZY = {
-    "Batch": "batch", "OutputSettings": "batch", "RunSettings": "pipeline", "Engines": "pipeline",
+    "Batch": "batch", "OutputSettings": "folders", "RunSettings": "pipeline", "Engines": "pipeline",
     "transcribe_interview": "pipeline", "load_study": "study", "Study": "study", "Transcript": "transcript",
-    "decode": "audio", "Recogniser": "asr", "Diariser": "diarise", "Detector": "anonymise.detect",
+    "decode": "audio", "SpeechRecogniser": "asr", "Diariser": "diarise", "Detector": "anonymise.detect",
 }
 __all__ = ["TranscribeError", "__version__", *_LAZY]
 

@@ -153,7 +153,7 @@ def plan_windows(turns: list[tuple[float, float, str]], duration: float, max_win
     return [(round(a, 3), round(b, 3)) for a, b in windows]
 
 
-class Recogniser:
+class SpeechRecogniser:
     """A Whisper model loaded once per batch, with the device and precision chosen for it."""
 
     def __init__(self, checkpoint: WhisperCheckpoint, device: str = "cpu", batch_size: int | None = None):

@@ -22,7 +22,13 @@ from .errors import StorageError, TranscribeError
 from .folders import CODES, RUN_LOG, Folders, OutputSettings
 from .pipeline import Engines, InterviewJob, RunSettings, transcribe_interview
 from .render import FileResult, Renderer
-from .storage import PRIVATE_FILE_MODE, make_dir, make_private_dir, output_lock, remove_stale_temporaries
+from .storage import (
+    PRIVATE_FILE_MODE,
+    make_dir,
+    make_private_dir,
+    output_lock,
+    remove_stale_temporaries,
+)
 from .study import Study, audio_files, code_order, find_study, load_study
 from .transcript import Transcript
 
@@ -222,7 +228,7 @@ class Batch:
             return FileResult(job.audio, job.code, "failed",
                               f"unexpected error ({type(error).__name__}: {error}); please report it")
         result = FileResult(job.audio, job.code, "done", duration=transcript.duration,
-                            low_confidence_roles=bool(transcript.roles.get("low_confidence")))
+                            low_confidence_roles=transcript.low_confidence_roles)
         self.renderer.write(transcript, result)
         return result
 

@@ -26,11 +26,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from .audio import decode
-from .errors import TranscribeError
 from .anonymise.prepare import Anonymiser
-from .pipeline import Engines, InterviewJob, RunSettings, transcribe_interview
+from .audio import decode
 from .cache import StageCache
+from .errors import TranscribeError
+from .pipeline import Engines, InterviewJob, RunSettings, transcribe_interview
 from .study import Study
 
 log = logging.getLogger("transcribe")

@@ -4,7 +4,7 @@ Corrections (a word's text, a turn's speaker, a turn split where the speaker cha
 private folder as ``edits/<sha256 of the recording>.json``. Each one is anchored to a recognised
 word by its start time and raw text, so it survives a re-run of recognition where the words are
 unchanged and is reported, not guessed, where they changed. The layer is applied after recognition
-and before detection (:func:`apply_edits`); the canonical identifiable JSON stays the raw words.
+and before detection (:func:`corrected`); the canonical identifiable JSON stays the raw words.
 
 Every save is atomic and checked against the version the editor loaded, so two browser tabs cannot
 overwrite each other's corrections unseen.
@@ -21,7 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .folders import EDITS
-from .storage import PRIVATE_FILE_MODE, StaleEdit, atomic_write, make_private_dir, version_of
+from .storage import (
+    PRIVATE_FILE_MODE,
+    StaleEdit,
+    atomic_write,
+    make_private_dir,
+    version_of,
+)
 from .transcript import Transcript, Turn
 
 log = logging.getLogger("transcribe")
@@ -145,21 +151,19 @@ def _raw_id_for(raw: Transcript, label: str, fallback: str) -> str:
     return next((t.raw_speaker for t in raw.turns if t.speaker == label), fallback)
 
 
-def apply_edits(transcript: Transcript, private: Path) -> Transcript:
+def layer_key(transcript: Transcript) -> str:
+    """What a transcript's corrections are filed under: its recording's content hash."""
+    return transcript.sha256 or transcript.code
+
+
+def corrected(transcript: Transcript, private: Path) -> Fitted:
     """The transcript with the researcher's corrections for its recording, if there are any.
 
-    Corrections that no longer fit (recognition was run again and the words changed) are left out
-    and counted in the log (no text: the log is not private enough for it); the studio lists them.
+    Corrections that no longer fit (recognition was run again and the words changed) are left out,
+    in the result's `unfit`.
     """
-    sha = transcript.audio.get("sha256")
-    edits = load_layer(Path(private), sha) if sha else []
-    if not edits:
-        return transcript
-    fitted = fit(transcript, edits)
-    if fitted.unfit:
-        log.warning("%s: %d correction(s) no longer fit the recognised words; open `transcribe review` to see them",
-                    transcript.code, len(fitted.unfit))
-    return fitted.transcript
+    layer = load_layer(Path(private), layer_key(transcript))
+    return fit(transcript, layer) if layer else Fitted(transcript, [], [])
 
 
 # --- making corrections ------------------------------------------------------------------------

@@ -37,7 +37,7 @@ _TAG = re.compile(r"</?[^>]+>")
 
 
 @dataclass
-class Cue:
+class Utterance:
     """One stretch of a transcript file: who (as the file labels them, or None), what, when."""
 
     speaker: str | None
@@ -78,7 +78,7 @@ def _split_label(line: str, known: set[str] | None) -> tuple[str | None, str | N
     return None, None, line
 
 
-def cues_from_lines(lines: list[str], roster: set[str] = frozenset()) -> list[Cue]:
+def cues_from_lines(lines: list[str], roster: set[str] = frozenset()) -> list[Utterance]:
     """Turns from plain lines (a .txt file, a Word document's paragraphs).
 
     A label counts only where it starts at least two turns, or names a role or a roster person,
@@ -95,26 +95,26 @@ def cues_from_lines(lines: list[str], roster: set[str] = frozenset()) -> list[Cu
     known = {label for label, n in candidates.items()
              if n >= 2 or GENERIC_LABEL.fullmatch(label) or label.casefold() in INTERVIEWER_LABELS
              or label.casefold() in roster}
-    cues: list[Cue] = []
+    cues: list[Utterance] = []
     for line in lines:
         if not line.strip():
             continue
         alone = line.strip()[:-1].strip() if line.strip().endswith(":") else None
         if alone in known:
-            cues.append(Cue(alone, ""))
+            cues.append(Utterance(alone, ""))
             continue
         label, time, text = _split_label(line, known)
         start = parse(time) if time else None
         if label is not None:
-            cues.append(Cue(label, text.strip(), start))
+            cues.append(Utterance(label, text.strip(), start))
         elif cues:
             cues[-1].text = f"{cues[-1].text} {text.strip()}".strip()
         else:
-            cues.append(Cue(None, text.strip(), start))
+            cues.append(Utterance(None, text.strip(), start))
     return [c for c in cues if c.text]
 
 
-def read_txt(path: Path, roster: set[str] = frozenset()) -> list[Cue]:
+def read_txt(path: Path, roster: set[str] = frozenset()) -> list[Utterance]:
     raw = path.read_bytes()
     for encoding in ("utf-8-sig", "cp1252"):  # Windows editors still save in the local code page
         try:
@@ -125,7 +125,7 @@ def read_txt(path: Path, roster: set[str] = frozenset()) -> list[Cue]:
     return cues_from_lines(text.splitlines(), roster)
 
 
-def read_docx(path: Path, roster: set[str] = frozenset()) -> list[Cue]:
+def read_docx(path: Path, roster: set[str] = frozenset()) -> list[Utterance]:
     import docx
 
     document = docx.Document(str(path))
@@ -135,17 +135,17 @@ def read_docx(path: Path, roster: set[str] = frozenset()) -> list[Cue]:
     return cues_from_lines(lines, roster)
 
 
-def _subtitle_cue(text: str, start: float, end: float, voice: str | None = None) -> Cue:
+def _subtitle_cue(text: str, start: float, end: float, voice: str | None = None) -> Utterance:
     text = " ".join(_TAG.sub("", text).split())
     if voice:
-        return Cue(voice.strip(), text, start, end)
+        return Utterance(voice.strip(), text, start, end)
     match = re.match(r"^\s*(?:-\s*)?(?:\[([^\]]{1,40})\]|([^:\[\]]{1,40}?)\s*:)\s*(.*)$", text)
     if match and _plausible_label((match.group(1) or match.group(2)).strip()):
-        return Cue((match.group(1) or match.group(2)).strip(), match.group(3), start, end)
-    return Cue(None, text, start, end)
+        return Utterance((match.group(1) or match.group(2)).strip(), match.group(3), start, end)
+    return Utterance(None, text, start, end)
 
 
-def read_srt(path: Path, roster: set[str] = frozenset()) -> list[Cue]:
+def read_srt(path: Path, roster: set[str] = frozenset()) -> list[Utterance]:
     import srt
 
     try:
@@ -155,7 +155,7 @@ def read_srt(path: Path, roster: set[str] = frozenset()) -> list[Cue]:
     return [_subtitle_cue(s.content, s.start.total_seconds(), s.end.total_seconds()) for s in subtitles]
 
 
-def read_vtt(path: Path, roster: set[str] = frozenset()) -> list[Cue]:
+def read_vtt(path: Path, roster: set[str] = frozenset()) -> list[Utterance]:
     import webvtt
 
     try:
@@ -200,7 +200,7 @@ def assign_labels(order: list[str], code: str, interviewer_label: str, interview
     return labels
 
 
-def to_transcript(cues: list[Cue], code: str, labels: dict[str, str], sha256: str, kind: str) -> Transcript:
+def to_transcript(cues: list[Utterance], code: str, labels: dict[str, str], sha256: str, kind: str) -> Transcript:
     """A Transcript with one Word per token; consecutive cues of one speaker make one turn."""
     raw_ids = {label: f"SPEAKER_{i:02d}" for i, label in enumerate(labels)}
     turns: list[Turn] = []

@@ -51,10 +51,10 @@ def methods_record(transcripts: list[Transcript], anonymisation: dict[str, dict]
     v = _versions()
     n = len(transcripts)
     total = sum(t.duration for t in transcripts)
-    models = sorted({t.models.get("recognition", {}).get("name", "unknown") for t in transcripts})
+    models = sorted({t.recognition.get("name", "unknown") for t in transcripts})
     speakers = Counter(t.settings.get("diarisation", {}).get("num_speakers") for t in transcripts)
     methods = Counter(t.roles.get("method", "unknown") for t in transcripts)
-    low_roles = sum(1 for t in transcripts if t.roles.get("low_confidence"))
+    low_roles = sum(1 for t in transcripts if t.low_confidence_roles)
     flags = Counter()
     for t in transcripts:
         flags.update(count_flags(t))
@@ -76,7 +76,7 @@ def methods_record(transcripts: list[Transcript], anonymisation: dict[str, dict]
         f"(model {', '.join(models)}) and speaker diarisation with pyannote.audio {v['pyannote.audio']} "
         f"({', '.join(diarisers)}; {speaker_text}).",
     ]
-    imported = [t for t in transcripts if t.models.get("recognition", {}).get("source") == "imported"]
+    imported = [t for t in transcripts if t.imported]
     if imported:  # transcribe anonymise: transcripts made elsewhere; the sentence above counts them too
         paragraph.append(
             f"Of these, {len(imported)} were not recordings but transcripts made elsewhere "

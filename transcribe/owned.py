@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import TranscribeError
+from .folders import LAST_RUN, METHODS, OWNED, Folders
 from .storage import PRIVATE_FILE_MODE, SHARED_FILE_MODE, atomic_write
 
 log = logging.getLogger("transcribe")
-MANIFEST = "owned.json"
 KEEP_HASHES = 3  # the last few versions written: any of them counts as the tool's own
 
 
@@ -45,9 +45,10 @@ def sha256_of(path: Path) -> str | None:
 class OwnedFiles:
     """The manifest of one shareable folder and its private sibling."""
 
-    def __init__(self, out: Path, private: Path):
-        self.out, self.private = out, private
-        self.path = private / MANIFEST
+    def __init__(self, folders: Folders):
+        self.folders = folders
+        self.out, self.private = folders.out, folders.private
+        self.path = folders.private / OWNED
         self.meta: dict = {}  # facts about the study files the outputs were made with (the key's placeholders)
         self.entries: dict[str, dict] = self._load()
         self.refusals: list[Refusal] = []
@@ -152,18 +153,17 @@ class OwnedFiles:
         from .writers import WRITERS, get_writer
 
         entries: dict[str, dict] = {}
-        if not (self.private / "manifest.json").is_file():
+        if not (self.private / LAST_RUN).is_file():
             return entries
-        codes = [p.name.split(".")[0] for p in self.private.glob("*.identifiable.json")]
-        for code in codes:
+        for code in self.folders.codes():
             for fmt in WRITERS:
                 ext = get_writer(fmt).extension
-                for path, private in ((self.out / f"{code}.{ext}", False), (self.private / f"{code}.identifiable.{ext}", True)):
+                for path, private in ((self.folders.shareable(code, ext), False), (self.folders.identifiable(code, ext), True)):
                     digest = sha256_of(path) if path.is_file() and not path.is_symlink() else None
                     if digest:
                         entries[("private/" if private else "shareable/") + path.name] = {
                             "code": code, "format": fmt, "hashes": [digest]}
-        methods = self.out / "methods.md"
+        methods = self.out / METHODS
         if methods.is_file() and not methods.is_symlink():
             entries["shareable/methods.md"] = {"code": None, "format": None, "hashes": [sha256_of(methods)]}
         return entries

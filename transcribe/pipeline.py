@@ -16,12 +16,31 @@ from pathlib import Path
 from typing import Callable
 
 from . import __version__
-from .align import RECHECK_MARGIN, RECHECK_MIN_SECONDS, RECHECK_WORDS, attribute_words, group_turns, recheck_speakers
-from .asr import Recogniser, RecognitionSettings, Segment, choose_device, plan_windows
+from .align import (
+    RECHECK_MARGIN,
+    RECHECK_MIN_SECONDS,
+    RECHECK_WORDS,
+    attribute_words,
+    group_turns,
+    recheck_speakers,
+)
+from .asr import (
+    RecognitionSettings,
+    Segment,
+    SpeechRecogniser,
+    choose_device,
+    plan_windows,
+)
 from .audio import SAMPLE_RATE, Audio, decode, is_silent, release
 from .cache import StageCache
 from .diarise import Diarisation, DiarisationSettings, Diariser
-from .models import CAMPPLUS, SEGMENTATION, WhisperCheckpoint, auto_whisper, find_whisper
+from .models import (
+    CAMPPLUS,
+    SEGMENTATION,
+    WhisperCheckpoint,
+    auto_whisper,
+    find_whisper,
+)
 from .reliability import ReliabilitySettings, flag_words
 from .roles import apply_labels, assign_roles, talk_time
 from .transcript import Transcript
@@ -60,8 +79,8 @@ class Engines:
         self.say = say
         self._device: str | None = None
         self._checkpoint: WhisperCheckpoint | None = None
-        self._recogniser: Recogniser | None = None
-        self._cpu_recogniser: Recogniser | None = None
+        self._recogniser: SpeechRecogniser | None = None
+        self._cpu_recogniser: SpeechRecogniser | None = None
         self._diariser: Diariser | None = None
         self._voice = None
 
@@ -84,16 +103,16 @@ class Engines:
         return self._checkpoint
 
     @property
-    def recogniser(self) -> Recogniser:
+    def recogniser(self) -> SpeechRecogniser:
         if self._recogniser is None:
-            self._recogniser = Recogniser(self.checkpoint, self.device, self.settings.batch_size)
+            self._recogniser = SpeechRecogniser(self.checkpoint, self.device, self.settings.batch_size)
             self._recogniser.check_language(self.settings.language)
         return self._recogniser
 
-    def cpu_recogniser(self) -> Recogniser:
+    def cpu_recogniser(self) -> SpeechRecogniser:
         """A CPU copy of the model: the last resort when the GPU runs out of memory."""
         if self._cpu_recogniser is None:
-            self._cpu_recogniser = Recogniser(self.checkpoint, "cpu")
+            self._cpu_recogniser = SpeechRecogniser(self.checkpoint, "cpu")
         return self._cpu_recogniser
 
     def voice_embedding(self, samples):

@@ -17,7 +17,6 @@ from pathlib import Path
 from .anonymise import review
 from .anonymise.key import newest_previous
 from .anonymise.prepare import Anonymiser, Prepared
-from .edits import apply_edits
 from .errors import StorageError, TranscribeError
 from .folders import COUNTS, METHODS, Folders, OutputSettings
 from .layout import Page, layout
@@ -57,7 +56,7 @@ class Renderer:
         self.output = output
         self.anonymiser = anonymiser
         self.reporter = reporter
-        self.owned = OwnedFiles(folders.out, folders.private)
+        self.owned = OwnedFiles(folders)
 
     def check_study_files(self) -> None:
         """Before any interview is touched: the key and review file read cleanly, and the key is the
@@ -99,25 +98,18 @@ class Renderer:
             self.reporter.stage(code, "writing", 0)
             if not cached_only:
                 self._write_identifiable(transcript)
-            transcript = apply_edits(transcript, self.folders.private)  # after recognition, before detection
-            if not self.output.anonymise:
-                self._write_pages(self.view(transcript, None))
+            prepared, failure = self._prepare(transcript)
+            if prepared.corrections.unfit:  # counted, no text: the log is not private enough for it
+                log.warning("%s: %d correction(s) no longer fit the recognised words; open `transcribe review` to "
+                            "see them", code, len(prepared.corrections.unfit))
+            view = self.view(prepared.transcript, prepared if prepared.anonymised else None)
+            self._write_pages(view)  # the private text is wanted whatever happened to the shareable one
+            if failure:
+                self.fail_closed(code, result, failure)
+            elif prepared.anonymised is None:
                 result.status = "not anonymised"
-                return
-            try:
-                self.reporter.stage(code, "anonymising", 0)
-                prepared = self.anonymiser.prepare(transcript)
-                if prepared.refusal:
-                    raise TranscribeError(prepared.refusal)
-            except StorageError:
-                raise
-            except Exception as error:
-                log.info("%s: anonymisation failed (%s)", code, type(error).__name__)
-                self.fail_closed(code, result, f"anonymisation failed ({error})")
-                self._write_pages(self.view(transcript, None))  # the private text is still wanted
-                return
-            self.reporter.stage(code, "writing", 0)
-            self._write_shareable(transcript, prepared, result)
+            else:
+                self._record(prepared, view, result)
         except StorageError:
             raise
         except TranscribeError as error:
@@ -128,14 +120,32 @@ class Renderer:
             log.debug("traceback", exc_info=True)
             self.fail_closed(code, result, f"writing the outputs failed ({type(error).__name__}: {error})")
 
+    def _prepare(self, transcript: Transcript) -> tuple[Prepared, str | None]:
+        """The interview with its corrections, anonymised as the output settings ask; and why the
+        shareable files must not be written (None if they may)."""
+        if not self.output.anonymise:
+            return self.anonymiser.prepare(transcript, shareable=False), None
+        self.reporter.stage(transcript.code, "anonymising", 0)
+        try:
+            prepared = self.anonymiser.prepare(transcript)
+        except StorageError:
+            raise
+        except Exception as error:
+            log.info("%s: anonymisation failed (%s)", transcript.code, type(error).__name__)
+            return self.anonymiser.prepare(transcript, shareable=False), f"anonymisation failed ({error})"
+        if prepared.refusal:
+            return prepared.without_shareable(), f"anonymisation failed ({prepared.refusal})"
+        self.reporter.stage(transcript.code, "writing", 0)
+        return prepared, None
+
     def view(self, transcript: Transcript, prepared: Prepared | None) -> View:
         """Both versions as the files show them (reliability marks, line layout); `prepared` None:
         the identifiable version alone. The studio shows exactly this."""
-        identifiable = mark(transcript)
         if prepared is None:
-            return View(identifiable, None, layout([identifiable], self.output.width, self.output.timestamps))
-        anonymised = mark(prepared.anonymised)
-        pages = layout([identifiable, anonymised], self.output.width, self.output.timestamps, shape=mark(prepared.shape))
+            (identifiable,) = marked = [mark(transcript)]
+            return View(identifiable, None, layout(marked, self.output.width, self.output.timestamps))
+        identifiable, anonymised, shape = (mark(t) for t in (transcript, prepared.anonymised, prepared.shape))
+        pages = layout([identifiable, anonymised], self.output.width, self.output.timestamps, shape=shape)
         return View(identifiable, anonymised, pages)
 
     def _write_identifiable(self, transcript: Transcript) -> None:
@@ -144,23 +154,16 @@ class Renderer:
         if not self.owned.write(path, transcript.to_json().encode("utf-8"), code=transcript.code, fmt="json", private=True):
             raise TranscribeError(f"{path.name} in {path.parent} was not written by transcribe; move it away and run again.")
 
-    def _write_shareable(self, transcript: Transcript, p: Prepared, result: FileResult) -> None:
-        """The shareable files, then the key, the review rows and the counts that go with them."""
-        view = self.view(transcript, p)
-        self._write_pages(view)
-        p.key.save(self.folders.key)
-        self.owned.meta["key_replacements"] = sorted(p.key.replacements())
-        moved = self._note_line_breaks(transcript.code, view.pages[1])
+    def _record(self, p: Prepared, view: View, result: FileResult) -> None:
+        """What goes with the shareable files: where their lines break and which placeholders they
+        use (owned.json); the key, the review rows and the counts (the anonymiser's records)."""
+        moved = self._note_line_breaks(p.transcript.code, view.pages[1])
         if moved:
             note = (f"line numbers changed from line {moved} on (a newly found identifier re-flowed its turn); "
                     "check citations of those lines")
             result.message = f"{result.message}; {note}" if result.message else note
+        self.owned.meta["key_replacements"] = self.anonymiser.record(p, view.pages[0])
         self.owned.save()
-        review.update(self.folders.review, transcript.code,
-                      review.rows_for(transcript, view.pages[0], p.found, p.proposals, p.decisions))
-        counts = self.folders.read_record(COUNTS)
-        counts[transcript.code] = p.anonymised.anonymisation
-        self.folders.write_record(COUNTS, counts)
 
     def _note_line_breaks(self, code: str, page: Page) -> int | None:
         """Record where the shareable text's lines break; return the first line that moved since

@@ -61,6 +61,32 @@ class Transcript:
     def anonymised(self) -> bool:
         return bool(self.anonymisation)
 
+    # Typed reading of the provenance dicts, which stay plain in the JSON for its readers.
+
+    @property
+    def sha256(self) -> str | None:
+        """The content hash of the recording (or typed file) the transcript was made from."""
+        return self.audio.get("sha256")
+
+    @property
+    def recognition(self) -> dict:
+        """The speech model: name, source ("imported" for a typed transcript), description, library."""
+        return self.models.get("recognition", {})
+
+    @property
+    def imported(self) -> bool:
+        """Made from a transcript typed elsewhere, not from a recording."""
+        return self.recognition.get("source") == "imported"
+
+    @property
+    def spoken_language(self) -> str | None:
+        """The language recognition was asked for (the run's --language), if it was recorded."""
+        return self.settings.get("recognition", {}).get("language")
+
+    @property
+    def low_confidence_roles(self) -> bool:
+        return bool(self.roles.get("low_confidence"))
+
     def to_dict(self, *, drop_empty_words: bool = False) -> dict:
         data = asdict(self)
         if drop_empty_words:

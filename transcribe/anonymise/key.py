@@ -12,29 +12,29 @@ from __future__ import annotations
 
 import datetime
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..csvfiles import read_table, write_table
 from ..errors import TranscribeError
+from ..folders import KEY_HISTORY
 from ..storage import PRIVATE_FILE_MODE, atomic_write, make_private_dir
 from ..study import Person
+from ..text import without_accents
 from .detect import Detection
+from .languages import TITLES
 
 LABELS = {
     "person": "Name", "place": "Place", "organisation": "Organisation", "email": "Email", "phone": "Phone",
     "url": "URL", "postcode": "Postcode", "nhs_number": "NHS number", "date": "Date", "address": "Address",
     "number": "Number",
 }
-TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "doctor", "prof", "professor", "sir", "dame", "nurse"}
 COLUMNS = ["replacement", "category", "original", "first_seen"]
 
 
 def normalise(text: str, category: str = "person") -> str:
     """The form used to recognise one entity under different spellings of case and punctuation."""
-    # Without diacritics: speech recognition writes "Zoe" for the roster's "Zoë".
-    text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    text = without_accents(text)
     text = re.sub(r"['’]s$", "", text.strip())
     if category in ("phone", "nhs_number"):
         return re.sub(r"\D", "", text)
@@ -178,7 +178,7 @@ class StudyKey:
         write_table(path, COLUMNS, self.rows(), self.delimiter)
 
 
-HISTORY = "key-history"
+
 HISTORY_KEPT = 20
 
 
@@ -188,7 +188,7 @@ def keep_previous(path: Path) -> None:
         current = path.read_bytes()
     except FileNotFoundError:
         return
-    history = make_private_dir(path.parent / HISTORY)
+    history = make_private_dir(path.parent / KEY_HISTORY)
     versions = _versions(history)
     if versions and versions[-1].read_bytes() == current:
         return
@@ -199,7 +199,7 @@ def keep_previous(path: Path) -> None:
 
 
 def newest_previous(path: Path) -> Path | None:
-    versions = _versions(path.parent / HISTORY)
+    versions = _versions(path.parent / KEY_HISTORY)
     return versions[-1] if versions else None
 
 

@@ -9,18 +9,27 @@ shape that keeps line numbers whatever is decided. Nothing is written here but t
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import __version__
 from ..cache import StageCache
-from ..folders import Folders
+from ..edits import Fitted, corrected
+from ..folders import COUNTS, Folders
+from ..layout import Page
 from ..study import Study
 from ..transcript import Transcript
 from ..versions import package_version
 from . import review
-from .apply import Found, anonymise, find_identifiers, layout_shape, read_detections, write_detections
+from .apply import (
+    Found,
+    anonymise,
+    find_identifiers,
+    layout_shape,
+    read_detections,
+    write_detections,
+)
 from .key import StudyKey
-from .languages import detection_language
+from .languages import PROFILES, detection_language
 from .safety_net import SafetyNet, protect
 
 log = logging.getLogger("transcribe")
@@ -28,16 +37,26 @@ log = logging.getLogger("transcribe")
 
 @dataclass
 class Prepared:
-    """One interview ready to render: detections (the safety net's included), decisions, the
-    anonymised version, proposals, the key as it now stands, the layout shape, and a refusal."""
+    """One interview ready to render: the transcript with the researcher's corrections and, when
+    anonymised, its detections (the safety net's included), decisions, the anonymised version,
+    proposals, the key as it now stands, the layout shape, and a refusal."""
 
-    found: list[Found]
-    decisions: dict[str, str]
-    anonymised: Transcript
-    proposals: dict[str, str]
-    key: StudyKey
-    shape: Transcript
+    corrections: Fitted  # the corrections applied, and those that no longer fit
+    anonymised: Transcript | None = None  # None: not anonymised (not asked for, or refused)
+    found: list[Found] = field(default_factory=list)
+    decisions: dict[str, str] = field(default_factory=dict)
+    proposals: dict[str, str] = field(default_factory=dict)
+    key: StudyKey | None = None
+    shape: Transcript | None = None
     refusal: str | None = None  # why the anonymised text must not be shared; None if it may
+
+    @property
+    def transcript(self) -> Transcript:
+        """The identifiable transcript with the researcher's corrections."""
+        return self.corrections.transcript
+
+    def without_shareable(self) -> "Prepared":
+        return Prepared(self.corrections)
 
 
 class Anonymiser:
@@ -69,25 +88,25 @@ class Anonymiser:
     def language_of(self, transcript: Transcript) -> str:
         """The language detection reads `transcript` in: the one it was recognised in (the run's
         --language), else the study's; English where anonymisation has no model for it."""
-        spoken = transcript.settings.get("recognition", {}).get("language") or self.study.language
+        spoken = transcript.spoken_language or self.study.language
         return detection_language(spoken)
 
     def detection_key(self, transcript: Transcript, language: str) -> dict:
         """What the cached detections of `transcript` depend on."""
         # Versions too: a newer detector or spaCy model may find what an older one missed.
-        from .detect import DETECTOR_VERSION, spacy_model
+        from .detect import DETECTOR_VERSION
 
         # Word probabilities too: the misheard-name recogniser weighs them.
         return {"text": [t.text for t in transcript.turns], "config": repr(self.detector_config(language)),
                 "probabilities": [[round(w.probability, 3) for w in t.words] for t in transcript.turns],
                 "versions": [__version__, DETECTOR_VERSION,
-                             *(package_version(p) for p in ("presidio-analyzer", "spacy", spacy_model(language)[1]))]}
+                             *(package_version(p) for p in ("presidio-analyzer", "spacy", PROFILES[language].spacy_package))]}
 
     def detections(self, transcript: Transcript, language: str | None = None) -> list[Found]:
         """The identifiers in `transcript`, from the cache unless its text, the study's names or the
         detector changed since (then spaCy and Presidio run again; never a speech model)."""
         language = language or self.language_of(transcript)
-        return self.cache.fetch(transcript.audio.get("sha256", transcript.code), "detect",
+        return self.cache.fetch(transcript.sha256 or transcript.code, "detect",
                                 self.detection_key(transcript, language),
                                 lambda: find_identifiers(self.detector_for(language), transcript),
                                 read=read_detections, write=write_detections)
@@ -100,10 +119,27 @@ class Anonymiser:
     def decisions(self, code: str, found: list[Found]) -> dict[str, str]:
         return review.decisions_for(review.load_decisions(self.folders.review), code, found)
 
+    def record(self, p: Prepared, page: Page) -> list[str]:
+        """Keep what a written interview's anonymisation decided: the key (with its history), the
+        review rows (line numbers from the identifiable `page`) and the counts for the methods
+        record. Returns the placeholders the key now holds."""
+        p.key.save(self.folders.key)
+        review.record(self.folders.review, p.transcript, page, p.found, p.proposals, p.decisions)
+        counts = self.folders.read_record(COUNTS)
+        counts[p.transcript.code] = p.anonymised.anonymisation
+        self.folders.write_record(COUNTS, counts)
+        return sorted(p.key.replacements())
+
     # --- the whole step ------------------------------------------------------------------------
 
-    def prepare(self, transcript: Transcript) -> Prepared:
-        """Everything the shareable files of one interview are rendered from, written nowhere."""
+    def prepare(self, transcript: Transcript, shareable: bool = True) -> Prepared:
+        """Everything the files of one interview are rendered from, written nowhere: its corrections
+        (the edit layer, applied after recognition and before detection) and, if `shareable`, the
+        anonymised version."""
+        fitted = corrected(transcript, self.folders.private)
+        if not shareable:
+            return Prepared(fitted)
+        transcript = fitted.transcript
         language = self.language_of(transcript)
         found = self.detections(transcript, language)
         decisions = self.decisions(transcript.code, found)
@@ -116,7 +152,7 @@ class Anonymiser:
             anonymised.anonymisation["language"] = language
         # Every detection a slot of one width: laid out beside the real versions (never
         # written), it keeps line numbers the same whatever the decisions and the hidden text.
-        return Prepared(found, decisions, anonymised, proposals, key, layout_shape(transcript, found), refusal)
+        return Prepared(fitted, anonymised, found, decisions, proposals, key, layout_shape(transcript, found), refusal)
 
     def _safety_net(self, net: SafetyNet, transcript: Transcript, found: list[Found], decisions: dict[str, str],
                     anonymised: Transcript, proposals: dict[str, str], key: StudyKey):

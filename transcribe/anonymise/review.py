@@ -134,6 +134,12 @@ def set_decision(path: Path, code: str, detection_id: str, text: str, decision: 
         return version_of(path)
 
 
+def record(path: Path, transcript: Transcript, page: Page, found: list[Found], proposals: dict[str, str],
+           decisions: dict[str, str]) -> None:
+    """List one interview's detections in the study-wide review file (its rows replace the earlier ones)."""
+    update(path, transcript.code, rows_for(transcript, page, found, proposals, decisions))
+
+
 def update(path: Path, code: str, rows: list[dict]) -> None:
     """Replace the rows of one interview in the study-wide review file, keeping the others (the
     file's one writer besides :func:`set_decision`).

@@ -16,31 +16,22 @@ is still readable that nobody decided to keep.
 
 from __future__ import annotations
 
-import functools
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from ..errors import TranscribeError
-from ..transcript import Transcript
-from . import french
-from .apply import word_offsets
 from ..study import Person
+from ..text import fold, fold_for_matching
+from ..transcript import Transcript
+from .apply import word_offsets
 from .detect import Detection
 from .key import StudyKey
+from .languages import TITLES, profile
+from .lexicons import ordinary_words
 
 SOURCE = "safety net"
 # Categories whose originals are words that can be matched in running text.
 TEXT_CATEGORIES = {"person", "place", "organisation", "address", "email", "url"}
-TITLES = {"mr", "mrs", "ms", "miss", "mx", "dr", "doctor", "prof", "professor", "sir", "dame", "nurse", "st", "saint"}
-# A word before the form that introduces a name ("my friend will"), or after it that a name is the
-# subject of ("will said", "rose went"): either makes an ordinary word a name.
-CUES_BEFORE = {"mr", "mrs", "ms", "miss", "dr", "friend", "mate", "mum", "mom", "dad", "brother", "sister", "son",
-               "daughter", "wife", "husband", "partner", "cousin", "aunt", "auntie", "uncle", "nan", "gran",
-               "called", "named", "neighbour", "neighbor", "boss", "colleague", "carer",
-               "met", "told", "asked", "saw", "visited", "phoned", "rang", "texted", "married", "thanked"}
-VERBS_AFTER = {"said", "says", "told", "tells", "asked", "asks", "went", "goes", "was", "came", "comes", "got",
-               "rang", "rings", "lives", "lived", "works", "worked", "thinks", "thought", "wanted", "wants", "knew"}
 REASON_ORDINARY = "check first: on the study's list but also an ordinary word; not replaced unless you accept it"
 
 
@@ -53,23 +44,12 @@ class Term:
     entity: str  # roster person id, or the key's original
     roster: bool
 
-    @property
-    def ordinary(self) -> bool:
-        return len(self.words) == 1 and self.words[0] in ordinary_words()
-
 
 @dataclass(frozen=True)
 class Hit:
     turn: int
     detection: Detection  # in the identifiable turn's text
     ordinary: bool  # an ordinary word with no name context: listed, not replaced by default
-
-
-def fold(text: str) -> str:
-    """Lower case, no diacritics, one kind of apostrophe and dash."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    return text.replace("’", "'").replace("‘", "'").replace("–", "-").replace("—", "-").casefold()
 
 
 def _word_pattern(word: str) -> str:
@@ -97,7 +77,7 @@ def terms_for(people: list[Person], key: StudyKey) -> list[Term]:
     terms: dict[tuple, Term] = {}
 
     def add(text: str, category: str, entity: str, roster: bool) -> None:
-        words = tuple(re.sub(r"(?:'s|s')$|'$", "", w.strip(".")) for w in re.split(r"\s+", fold(text).strip())
+        words = tuple(re.sub(r"(?:'s|s')$|'$", "", w.strip(".")) for w in re.split(r"\s+", fold_for_matching(text).strip())
                       if w.strip("."))
         if words and any(len(w) > 1 for w in words):
             terms.setdefault((words, category), Term(words, category, entity, roster))
@@ -105,7 +85,7 @@ def terms_for(people: list[Person], key: StudyKey) -> list[Term]:
     for person in people:
         for name in person.names:
             add(name, "person", person.id, True)
-            parts = fold(name).split()
+            parts = fold_for_matching(name).split()
             if len(parts) > 1:
                 for part in parts:
                     if part.strip(".") not in TITLES and len(part) > 2:
@@ -128,11 +108,11 @@ class SafetyNet:
         self.people = {p.id: p for p in people}
         # Which words are ordinary, and the context that makes one a name, are the text's language's.
         self.language = language
-        self.cues_before, self.verbs_after = (french.CUES_BEFORE, french.VERBS_AFTER) if language == "fr" else \
-            (CUES_BEFORE, VERBS_AFTER)
+        self.profile = profile(language)
+        self.ordinary_words = ordinary_words(self.profile.code)
         self.terms = sorted(terms_for(people, key), key=lambda t: -sum(len(w) for w in t.words))
         self.patterns = [(term, _term_regex(term)) for term in self.terms]
-        self.allow = {fold(a).strip() for a in allow if a.strip()}
+        self.allow = {fold_for_matching(a).strip() for a in allow if a.strip()}
 
     def find(self, identifiable: Transcript, anonymised: Transcript) -> list[Hit]:
         """Known forms still readable in `anonymised`, located in `identifiable`'s turns."""
@@ -151,7 +131,7 @@ class SafetyNet:
                 a, b = positions[match.start()], positions[match.end() - 1] + 1
                 if any(a < y and x < b for x, y in taken) or _inside_placeholder(text, a):
                     continue
-                if fold(text[a:b]).strip("'") in self.allow:
+                if fold_for_matching(text[a:b]).strip("'") in self.allow:
                     continue
                 span = _to_identifiable(original, shown, a, b)
                 if span is None:
@@ -159,7 +139,7 @@ class SafetyNet:
                 taken.append((a, b))
                 ambiguous = text[a:b].islower() or _sentence_start(text, a)  # "Will you…" starts a sentence
                 ordinary = self._ordinary(term, text[a:b]) and ambiguous and \
-                    not _name_context(folded, match, self.cues_before, self.verbs_after)
+                    not _name_context(folded, match, self.profile.cues_before, self.profile.verbs_after)
                 start, end = span
                 category = term.category
                 detection = Detection(start, end, original.text[start:end], category, SOURCE,
@@ -168,17 +148,15 @@ class SafetyNet:
         return hits
 
     def _ordinary(self, term: Term, shown: str) -> bool:
-        """Whether the form is an ordinary word: French is looked up as written, accents and all."""
-        if self.language != "fr":
-            return term.ordinary
-        return len(term.words) == 1 and shown.casefold().replace("’", "'") in french.ordinary_words()
+        """Whether the form is one ordinary word, looked up as written (French lemmas keep their accents)."""
+        return len(term.words) == 1 and fold(shown) in self.ordinary_words
 
 
 def _folded_with_positions(text: str) -> tuple[str, list[int]]:
     """`text` folded, with the index in `text` of every folded character."""
     chars, positions = [], []
     for i, ch in enumerate(text):
-        for f in fold(ch):
+        for f in fold_for_matching(ch):
             chars.append(f)
             positions.append(i)
     return "".join(chars), positions
@@ -189,7 +167,7 @@ def _inside_placeholder(text: str, position: int) -> bool:
     return opening > closing
 
 
-def _name_context(folded: str, match: re.Match, cues_before=CUES_BEFORE, verbs_after=VERBS_AFTER) -> bool:
+def _name_context(folded: str, match: re.Match, cues_before: frozenset[str], verbs_after: frozenset[str]) -> bool:
     """A cue before the form ("my friend will") or a verb after it that makes it the subject ("will said")."""
     before = re.findall(r"[\w']+", folded[: match.start()])[-1:]
     after = re.findall(r"[\w']+", folded[match.end():])[:1]
@@ -222,25 +200,3 @@ def protect(net: SafetyNet, identifiable: Transcript, anonymised: Transcript) ->
         return net.find(identifiable, anonymised)
     except Exception as error:  # fail closed: a net that cannot run must stop the shareable write
         raise TranscribeError(f"the final check for known names could not run ({type(error).__name__})") from error
-
-
-@functools.cache
-def ordinary_words() -> frozenset[str]:
-    """Ordinary English words: lower case in Webster's Second and known to WordNet (as shipped in
-    the spaCy model's lemmatiser tables), which leaves out Webster's archaic words ("kerry")."""
-    import glob
-    import importlib.util
-    import os
-
-    import srsly
-    from english_words import get_english_words_set
-
-    from .detect import SPACY_MODEL
-
-    spec = importlib.util.find_spec(SPACY_MODEL)
-    if spec is None or spec.origin is None:
-        raise TranscribeError(f"The spaCy model {SPACY_MODEL} is not installed; anonymisation needs it.")
-    tables = glob.glob(os.path.join(os.path.dirname(spec.origin), "*", "lemmatizer", "lookups", "lookups.bin"))
-    index = srsly.read_msgpack(tables[0])["lemma_index"]
-    wordnet = {word for words in index.values() for word in words}
-    return frozenset(w for w in get_english_words_set(["web2"]) if w.islower() and w in wordnet)

@@ -23,8 +23,8 @@ from werkzeug.routing import Map, Rule
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from ..storage import StaleEdit
 from ..errors import TranscribeError
+from ..storage import StaleEdit
 from .workspace import Conflict, Studio
 
 HOST = "127.0.0.1"

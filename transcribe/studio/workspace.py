@@ -9,9 +9,9 @@ for the studio and `apply`.
 from __future__ import annotations
 
 import difflib
-import json
 import hashlib
 import io
+import json
 import threading
 import wave
 from dataclasses import dataclass
@@ -43,17 +43,20 @@ MARKABLE = ("person", "place", "organisation")
 
 @dataclass
 class Reviewing:
-    """An interview as the studio shows it: the raw recognition, the corrections fitted to it, and
-    what `apply` would make of the corrected transcript."""
+    """An interview as the studio shows it: the raw recognition, and what `apply` would make of it
+    (the corrections fitted to it, the anonymised version, the pages)."""
 
     raw: Transcript
-    fitted: edits.Fitted
     prepared: Prepared
     view: View
 
     @property
+    def fitted(self) -> edits.Fitted:
+        return self.prepared.corrections
+
+    @property
     def transcript(self) -> Transcript:
-        return self.fitted.transcript
+        return self.prepared.transcript
 
 
 class Conflict(Exception):
@@ -93,7 +96,7 @@ class Studio:
 
     def version(self, code: str) -> str:
         """What a page loaded: the corrections of this recording, the review file and the study file."""
-        sha = self.raw(code).audio.get("sha256", code)
+        sha = edits.layer_key(self.raw(code))
         parts = [version_of(edits.layer_path(self.private, sha)), version_of(self.folders.review),
                  version_of(self.study_path) if self.study_path else "none"]
         return ".".join(parts)
@@ -106,10 +109,9 @@ class Studio:
     def prepared(self, code: str) -> Reviewing:
         """The interview as `apply` would render it now: corrections, detections, decisions, pages."""
         raw = self.raw(code)
-        fitted = edits.fit(raw, edits.load_layer(self.private, raw.audio.get("sha256", code)))
         # The same steps as the shareable write; runs the detector after a correction.
-        prepared = self.anonymiser.prepare(fitted.transcript)
-        return Reviewing(raw, fitted, prepared, self.renderer.view(fitted.transcript, prepared))
+        prepared = self.anonymiser.prepare(raw)
+        return Reviewing(raw, prepared, self.renderer.view(prepared.transcript, prepared))
 
     def pending_lines(self, code: str, p: Reviewing) -> int | None:
         """Lines of the shareable text that a render would change (None: there is none yet)."""
@@ -233,10 +235,10 @@ class Studio:
 
     def _current(self, code: str) -> tuple[Transcript, Transcript]:
         raw = self.raw(code)
-        return raw, edits.fit(raw, edits.load_layer(self.private, raw.audio.get("sha256", code))).transcript
+        return raw, edits.corrected(raw, self.private).transcript
 
     def _save(self, raw: Transcript, changes: list[dict]) -> None:
-        sha = raw.audio.get("sha256", raw.code)
+        sha = edits.layer_key(raw)
         path = edits.layer_path(self.private, sha)
         before = self.prepared(raw.code)
         layer = edits.load_layer(self.private, sha)
@@ -327,7 +329,7 @@ class Studio:
     def _reviewed_mark(self, code: str) -> str:
         """Reviewed means: no correction, decision or study list changed since the researcher said so
         (a render rewrites review.csv but changes none of these)."""
-        sha = self.raw(code).audio.get("sha256", code)
+        sha = edits.layer_key(self.raw(code))
         decisions = review.load_decisions(self.folders.review).get(code, {})
         mark = [version_of(edits.layer_path(self.private, sha)), sorted(decisions.items()),
                 version_of(self.study_path) if self.study_path else "none"]
@@ -356,7 +358,7 @@ class Studio:
         key = (str(entry.audio), stat.st_size, stat.st_mtime_ns)
         if key not in self._hashes:
             self._hashes[key] = file_sha256(entry.audio)
-        return entry.audio if self._hashes[key] == self.raw(code).audio.get("sha256") else None
+        return entry.audio if self._hashes[key] == self.raw(code).sha256 else None
 
     def audio_wav(self, code: str) -> bytes | None:
         """The recording decoded (PyAV) to 16-bit mono WAV in memory: nothing is written anywhere."""

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import IO
 
-from .base import UTF8_BOM, Document, Writer
 from ..timecode import clock_ms
+from .base import UTF8_BOM, Document, Writer
 from .turns import spoken_turns
 
 

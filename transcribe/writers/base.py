@@ -25,12 +25,12 @@ class Document:
     def header(self) -> list[str]:
         """Title lines: participant code, duration, date, model. Nothing identifiable."""
         t = self.transcript
-        model = t.models.get("recognition", {}).get("name", "unknown model")
+        model = t.recognition.get("name", "unknown model")
         kind = "anonymised" if t.anonymised else "IDENTIFIABLE - do not share"
         return [
             f"Interview {t.code} ({kind})",
             f"Duration {duration_in_words(t.duration)}, processed {t.processed}, "
-            + t.models.get("recognition", {}).get("description", f"Whisper {model}"),  # imported: how
+            + t.recognition.get("description", f"Whisper {model}"),  # imported: how
         ]
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..layout import glued
-
 from ..transcript import Transcript, Word
 
 MAX_CHARS = 42

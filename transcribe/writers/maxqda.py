@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 from typing import IO
 
-from .base import UTF8_BOM, Document, Writer
 from ..timecode import clock_tenths, tenths
+from .base import UTF8_BOM, Document, Writer
 from .turns import spoken_turns
 
 MARKER_TIME = re.compile(r"\[(inaudible|crosstalk) \d\d:\d\d:\d\d\]")

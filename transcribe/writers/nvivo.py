@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from typing import IO
 
-from .base import UTF8_BOM, Document, Writer
 from ..timecode import clock_tenths, tenths
+from .base import UTF8_BOM, Document, Writer
 from .turns import spoken_turns
 
 HEADER = ("Timespan", "Speaker", "Content")

@@ -13,7 +13,13 @@ that must come right before the name.
 from __future__ import annotations
 
 from .addresses import AddressRecognizer
-from .base import CATEGORY_OF_ENTITY, ENTITY_KEY, ENTITY_OF_CATEGORY, SOURCE_KEY, ProjectRecognizer
+from .base import (
+    CATEGORY_OF_ENTITY,
+    ENTITY_KEY,
+    ENTITY_OF_CATEGORY,
+    SOURCE_KEY,
+    ProjectRecognizer,
+)
 from .fuzzy import FuzzyRosterRecognizer, name_similarity
 from .gazetteer import GazetteerRecognizer
 from .institutions import InstitutionRecognizer
@@ -34,9 +40,10 @@ __all__ = [
 ]
 
 
-def build_registry(config, lexicon: Lexicon, language: str = "en"):
-    """The registry for a DetectorConfig in `language`: only the recognisers it asks for (no other
-    countries'), and only those that serve the language.
+def build_registry(config, lexicon: Lexicon, profile, ner=NerRecognizer):
+    """The registry for a DetectorConfig in the language of `profile` (a languages.LanguageProfile):
+    only the recognisers it asks for (no other countries'), and only those that serve the language;
+    `ner` is the language's NerRecognizer.
 
     The roster, study lists, fuzzy roster matching, gazetteers (names and places of every
     country), NER (the language's spaCy model) and the pattern recognisers serve every language
@@ -55,25 +62,20 @@ def build_registry(config, lexicon: Lexicon, language: str = "en"):
     ]
     ner_entities = [*(("PERSON", "LOCATION", "ORGANIZATION") if config.use_ner else ()),
                     *(("DATE_TIME",) if config.dates else ())]
-    if ner_entities and language == "fr":
-        from ..french import FrenchNerRecognizer
-
-        recognizers.append(FrenchNerRecognizer(ner_entities, gazetteer, lexicon))
-    elif ner_entities:
-        recognizers.append(NerRecognizer(ner_entities, gazetteer))
+    if ner_entities:
+        recognizers.append(ner(ner_entities, gazetteer, lexicon))
     if gazetteer is not None:
         recognizers.append(gazetteer)
-    if config.use_speech and language == "en":
+    if config.use_speech and profile.speech_rules:
         recognizers += [InstitutionRecognizer(lexicon), AddressRecognizer(lexicon), NumberRecognizer(lexicon),
                         MisheardNameRecognizer(lexicon, fuzzy if config.roster else None)]
-    if language != "en":
-        for recognizer in recognizers:
-            _serve(recognizer, language)
-    return RecognizerRegistry(recognizers=recognizers, supported_languages=[language])
+    for recognizer in recognizers:
+        _serve(recognizer, profile)
+    return RecognizerRegistry(recognizers=recognizers, supported_languages=[profile.code])
 
 
-def _serve(recognizer, language: str) -> None:
-    """Register `recognizer` for `language`.
+def _serve(recognizer, profile) -> None:
+    """Register `recognizer` for the profile's language.
 
     Presidio gives a recogniser one language, fixed when it is made (English here); the ones above
     read the NLP engine's doc, whatever its language, so changing it is all they need. Telephone
@@ -81,10 +83,8 @@ def _serve(recognizer, language: str) -> None:
     """
     from presidio_analyzer.predefined_recognizers import PhoneRecognizer
 
-    from .. import french
-
-    recognizer.supported_language = language
-    if language == "fr" and "PHONE_NUMBER" in recognizer.supported_entities:
-        recognizer.context = [*(recognizer.context or ()), *french.PHONE_CONTEXT]
+    recognizer.supported_language = profile.code
+    if profile.phone_context and "PHONE_NUMBER" in recognizer.supported_entities:
+        recognizer.context = [*(recognizer.context or ()), *profile.phone_context]
         if isinstance(recognizer, PhoneRecognizer):
-            recognizer.supported_regions = (*french.PHONE_REGIONS, *recognizer.supported_regions)
+            recognizer.supported_regions = (*profile.phone_regions, *recognizer.supported_regions)

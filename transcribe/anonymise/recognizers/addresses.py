@@ -9,9 +9,10 @@ before the street joins the span. Crossings: "on fifth and main", "the corner of
 
 from __future__ import annotations
 
+from ..languages import ENGLISH
 from .base import ProjectRecognizer
 from .institutions import GENERIC
-from .words import FILLERS, Lexicon, first_names, is_capitalised, last_names, place_names
+from .words import Lexicon, first_names, is_capitalised, last_names, place_names
 
 STREETS = frozenset({"road", "rd", "street", "avenue", "ave", "lane", "crescent", "terrace", "grove", "gardens",
                      "mews", "boulevard", "blvd", "parkway", "highway", "estate"})
@@ -43,7 +44,7 @@ class AddressRecognizer(ProjectRecognizer):
         super().__init__()
 
     def is_name(self, token) -> bool:
-        if token.lower_ in FILLERS or token.lower_ in _ORDINARY_ROAD:
+        if token.lower_ in ENGLISH.fillers or token.lower_ in _ORDINARY_ROAD:
             return False
         if not self.lexicon.is_common(token.text, token.lemma_) or token.lower_ in ORDINALS:
             return True
@@ -99,7 +100,7 @@ class AddressRecognizer(ProjectRecognizer):
     def _street_word(self, token) -> bool:
         if token.is_alpha and not self.lexicon.is_english(token.text, token.lemma_):
             return True
-        return (token.is_alpha and token.lower_ not in FILLERS and token.pos_ not in _STOP_POS
+        return (token.is_alpha and token.lower_ not in ENGLISH.fillers and token.pos_ not in _STOP_POS
                 and (not token.is_stop or token.lower_ in ORDINALS) and token.lower_ not in NUMBER_WORDS)
 
     def _crossing(self, doc, i: int):
@@ -111,7 +112,7 @@ class AddressRecognizer(ProjectRecognizer):
             return None
         if not (left.is_alpha and right.is_alpha) or not ({left.lower_, right.lower_} & ORDINALS):
             return None
-        if any(t.lower_ in FILLERS or (t.is_stop and t.lower_ not in ORDINALS) for t in (left, right)):
+        if any(t.lower_ in ENGLISH.fillers or (t.is_stop and t.lower_ not in ORDINALS) for t in (left, right)):
             return None
         end = i + 2
         if end < len(doc) and (doc[end].lower_ in STREETS or doc[end].lower_ in STREETS_IF_NAMED):

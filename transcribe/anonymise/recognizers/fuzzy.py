@@ -12,8 +12,10 @@ from collections.abc import Iterable
 
 import jellyfish
 
+from ...text import fold
+from ..languages import TITLES
 from .base import ProjectRecognizer
-from .words import TITLES, Lexicon, fold, is_capitalised
+from .words import Lexicon, is_capitalised
 
 MIN_LENGTH = 4
 

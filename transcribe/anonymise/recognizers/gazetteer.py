@@ -8,13 +8,14 @@ before a capitalised surname; never where the tagger reads them as a verb, adjec
 
 from __future__ import annotations
 
+from ...text import fold
+from ..languages import profile
 from .base import ProjectRecognizer
 from .words import (
     NUMERIC_ENTS,
     Lexicon,
     after_place_word,
     first_names,
-    fold,
     is_filler,
     named_by_context,
     place_names,
@@ -71,7 +72,7 @@ class GazetteerRecognizer(ProjectRecognizer):
 
     def _judge(self, span, category: str):
         """A result if the span reads as a name here, scored by how much evidence there is."""
-        if any(t.ent_type_ in NUMERIC_ENTS or (not t.is_alpha and not t.is_punct and not _french_hyphenated(t))
+        if any(t.ent_type_ in NUMERIC_ENTS or (not t.is_alpha and not t.is_punct and not _hyphenated_word(t))
                for t in span):
             return None
         if is_filler(span.text):
@@ -84,9 +85,9 @@ class GazetteerRecognizer(ProjectRecognizer):
         return self.make(category, span.start_char, span.end_char, 0.4 if common else 0.5)
 
 
-def _french_hyphenated(token) -> bool:
-    """A hyphenated word the French tokeniser keeps whole ("saint-étienne"); English splits them."""
-    return token.lang_ == "fr" and token.text.replace("-", "").isalpha()
+def _hyphenated_word(token) -> bool:
+    """A hyphenated word a tokeniser keeps whole ("saint-étienne" in French; English splits them)."""
+    return profile(token.lang_).hyphenated_words and token.text.replace("-", "").isalpha()
 
 
 def _lower_case_subject(span) -> bool:

@@ -9,8 +9,9 @@ centre"), low scored. After an employer cue ("work at", "volunteer with"), the w
 
 from __future__ import annotations
 
+from ..languages import ENGLISH
 from .base import ProjectRecognizer
-from .words import FILLERS, Lexicon, first_names, is_capitalised, last_names, place_names
+from .words import Lexicon, first_names, is_capitalised, last_names, place_names
 
 HEADS = frozenset({
     "school", "high", "elementary", "primary", "secondary", "academy", "college", "university", "uni",
@@ -70,7 +71,7 @@ class InstitutionRecognizer(ProjectRecognizer):
 
     def is_name(self, token) -> bool:
         """Whether a token names something: not ordinary English, a known name, or capitalised."""
-        if token.lower_ in GENERIC or token.lower_ in FILLERS:
+        if token.lower_ in GENERIC or token.lower_ in ENGLISH.fillers:
             return False
         if not self.lexicon.is_common(token.text, token.lemma_):
             return True
@@ -83,7 +84,7 @@ class InstitutionRecognizer(ProjectRecognizer):
             return True
         if token.is_alpha and not self.lexicon.is_english(token.text, token.lemma_):
             return True  # the tagger's guess at a word it does not know means nothing
-        return (token.is_alpha and token.lower_ not in FILLERS and not token.is_stop and token.pos_ not in _STOP_POS)
+        return (token.is_alpha and token.lower_ not in ENGLISH.fillers and not token.is_stop and token.pos_ not in _STOP_POS)
 
     def find(self, doc):
         i, taken = 0, -1

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from .base import ProjectRecognizer
 from .institutions import after_org_cue
-from .words import Lexicon, first_names, has_cue, is_capitalised, place_names, plain_word
+from .words import (
+    Lexicon,
+    first_names,
+    has_cue,
+    is_capitalised,
+    place_names,
+    plain_word,
+)
 
 # Below this, a word probability means the recogniser was unsure of the word.
 LOW_PROBABILITY = 0.5

@@ -18,8 +18,9 @@ from .words import has_cue, is_filler
 class NerRecognizer(SpacyRecognizer):
     SOURCE = "ner"
 
-    def __init__(self, entities: list[str], gazetteer=None):
+    def __init__(self, entities: list[str], gazetteer=None, lexicon=None):
         self.gazetteer = gazetteer
+        self.lexicon = lexicon
         super().__init__(supported_entities=entities, name="SpacyRecognizer")
 
     def analyze(self, text, entities, nlp_artifacts=None):  # noqa: D102

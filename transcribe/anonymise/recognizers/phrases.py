@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .words import TITLES, Lexicon, fold
+from ...text import fold
+from ..languages import TITLES
+from .words import Lexicon
 
 
 @dataclass(frozen=True)

