@@ -172,4 +172,6 @@ def test_header_and_methods_say_the_transcript_was_imported(tmp_path):
     t = import_transcript(write_txt(tmp_path / "a.txt"), "p9").transcript
     header = Document(t, layout([t], 80, False)[0]).header()
     assert header[1].endswith("imported from a txt transcript") and "Whisper" not in header[1]
-    assert "transcripts made elsewhere (txt files)" in methods_record([t], {})
+    record = methods_record([t], {})
+    assert "1 interview transcript(s) made elsewhere (txt files) were imported" in record
+    assert "recording(s)" not in record and "Whisper" not in record

@@ -1,4 +1,5 @@
-"""The review studio's server: token, loopback only, no cross-site changes, stale saves refused.
+"""The review studio's server: a one-time address and a session, loopback only, no cross-site changes,
+stale saves refused.
 
 The browser itself is driven in test_studio_browser.py; these tests speak HTTP directly.
 """
@@ -9,6 +10,7 @@ import contextlib
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -39,14 +41,14 @@ def copy_study(study_run, folder: Path) -> tuple[Path, Path, Path]:
 
 @contextlib.contextmanager
 def serving(out: Path):
-    """The studio for OUT on a free loopback port: (server, url with its token, token)."""
+    """The studio for OUT on a free loopback port: (server, its one-time address)."""
     from transcribe.studio import create_server
 
     server, url = create_server(out)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield server, url, url.split("token=", 1)[1]
+        yield server, url
     finally:
         server.shutdown()
         server.server_close()
@@ -54,15 +56,23 @@ def serving(out: Path):
 
 
 class Client:
-    """Plain HTTP to the studio, with every header under the test's control."""
+    """Plain HTTP to the studio, with every header under the test's control. It signs in as the
+    browser does: the one-time address for the session cookie, then the page for its token."""
 
-    def __init__(self, url: str, token: str):
+    def __init__(self, url: str):
         parts = urlsplit(url)
-        self.host, self.port, self.token = parts.hostname, parts.port, token
+        self.host, self.port, self.cookie, self.token = parts.hostname, parts.port, "", ""
+        status, headers, _ = self.request("GET", f"/?{parts.query}", token_header=False)
+        assert status == 303 and headers["Location"] == "/", status
+        self.cookie = headers["Set-Cookie"].split(";", 1)[0]
+        page = self.request("GET", "/", token_header=False)[2]
+        self.token = re.search(rb'name="studio-token" content="([^"]+)"', page).group(1).decode()
 
-    def request(self, method: str, path: str, body=None, headers=None, token_header=True):
+    def request(self, method: str, path: str, body=None, headers=None, token_header=True, signed_in=True):
         connection = http.client.HTTPConnection(self.host, self.port, timeout=60)
         sent = {"Host": f"{self.host}:{self.port}"}
+        if signed_in and self.cookie:
+            sent["Cookie"] = self.cookie
         if token_header:
             sent["X-Studio-Token"] = self.token
         if body is not None:
@@ -83,22 +93,45 @@ class Client:
 @pytest.fixture
 def studio(study_run, tmp_path):
     study, out, private = copy_study(study_run, tmp_path)
-    with serving(out) as (server, url, token):
-        yield server, Client(url, token), out, private
+    with serving(out) as (server, url):
+        yield server, Client(url), out, private
 
 
-def test_every_request_needs_the_token(studio):
+def test_every_request_needs_the_session_and_the_address_works_once(studio):
     server, client, _, _ = studio
-    assert client.request("GET", "/", token_header=False)[0] == 403
-    assert client.request("GET", "/api/study", token_header=False)[0] == 403
-    assert client.request("GET", "/static/app.js", token_header=False)[0] == 403
-    assert client.request("GET", "/api/interview/p1/audio", token_header=False)[0] == 403
-    assert client.request("GET", "/api/study?token=wrong", token_header=False)[0] == 403
-    assert client.request("GET", "/api/study", headers={"X-Studio-Token": "x" * 43}, token_header=False)[0] == 403
-    status, headers, page = client.request("GET", f"/?token={client.token}", token_header=False)
-    assert status == 200 and b"/static/app.js?token=" in page
+    for path in ("/", "/api/study", "/static/app.js", "/api/interview/p1/audio", f"/api/study?token={client.token}"):
+        assert client.request("GET", path, token_header=False, signed_in=False)[0] == 403, path
+    assert client.request("GET", "/api/study", headers={"Cookie": "studio_session=" + "x" * 43}, signed_in=False)[0] == 403
+    # The one-time code was spent by signing in: the same address opens nothing now.
+    from transcribe.studio.server import address
+
+    used = address(server.app).split("?")[1]
+    assert client.request("GET", f"/?{used}", signed_in=False)[0] == 303
+    assert client.request("GET", f"/?{used}", signed_in=False)[0] == 403
+    status, headers, page = client.request("GET", "/", token_header=False)
+    assert status == 200 and b"token=" not in page and b"code=" not in page
     assert "default-src 'none'" in headers["Content-Security-Policy"]
     assert client.json("GET", "/api/study")[1]["interviews"][0]["code"] == "p1"
+
+
+def test_the_browser_is_opened_without_the_secret_on_its_command_line(studio, monkeypatch, tmp_path):
+    from transcribe.studio import server as server_module
+
+    opened = []
+    monkeypatch.setattr(server_module.webbrowser, "open", lambda url: opened.append(url))
+    monkeypatch.setattr(server_module, "create_server", lambda out, port: (studio[0], "printed"))
+    monkeypatch.setattr(studio[0], "serve_forever", lambda: None)
+    monkeypatch.setattr(studio[0], "server_close", lambda: None)
+    server_module.serve(tmp_path, open_browser=True, say=lambda text: None)
+    for _ in range(100):
+        if opened:
+            break
+        threading.Event().wait(0.05)
+    (url,) = opened
+    assert url.startswith("file://") and "code=" not in url and "token" not in url
+    # The file it opens sends the browser on, and only its owner can read it.
+    page = server_module._redirect_file(tmp_path, "http://127.0.0.1:9/?code=secret")
+    assert page.stat().st_mode & 0o777 == 0o600 and "code=secret" in page.read_text()
 
 
 def test_the_server_listens_on_loopback_only_and_checks_the_host_name(studio):
@@ -114,7 +147,7 @@ def test_cross_site_changes_are_refused_and_no_cors_header_is_sent(studio):
     version = client.json("GET", "/api/interview/p1")[1]["version"]
     change = {"version": version, "id": "t0c0", "decision": "reject"}
     path = "/api/interview/p1/decision"
-    # A form posted from another site carries the token only if it is in the URL: not enough.
+    # A form posted from another site carries no header token: not enough, whatever its URL says.
     assert client.request("POST", f"{path}?token={client.token}", change, token_header=False)[0] == 403
     assert client.request("POST", path, change, headers={"Origin": "http://attacker.example"})[0] == 403
     assert client.request("POST", path, change, headers={"Sec-Fetch-Site": "cross-site"})[0] == 403
@@ -170,7 +203,7 @@ def test_the_review_command_stops_when_interrupted(study_run, tmp_path):
         while not any("http://127.0.0.1:" in line for line in printed) and len(printed) < 100:
             printed.append(child.stdout.readline())
         url = next(line for line in printed if "http://127.0.0.1:" in line).split()[-1]
-        client = Client(url, url.split("token=", 1)[1])
+        client = Client(url)
         assert client.request("GET", "/api/study")[0] == 200
         child.send_signal(signal.SIGINT)
         assert child.wait(20) == 0

@@ -98,7 +98,7 @@ def test_review_correct_and_render_an_interview_with_the_keyboard(study_run, bro
     from selenium.webdriver.common.keys import Keys
 
     study, out, private = copy_study(study_run, tmp_path / "a")
-    with serving(out) as (server, url, token):
+    with serving(out) as (server, url):
         browser.get(url)
         rows = wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "#study tbody tr"))
         assert [r.get_attribute("data-code") for r in rows] == ["p1", "p2", "p3"]

@@ -150,6 +150,17 @@ def _check_speakers(speakers: int | None, min_speakers: int | None, max_speakers
         raise click.BadParameter("--min-speakers is larger than --max-speakers.", param_hint="--min-speakers")
 
 
+def _warn_allowed_names(study, say) -> None:
+    """The study file's allow list keeps its entries readable everywhere: say so loudly for any that
+    names someone on the roster (a researcher may have meant the word, not the person)."""
+    from .anonymise.safety_net import names_among
+
+    named = names_among(study.allow, study.people)
+    if named:
+        say(f"Warning: the study file's allow list keeps these names of people in the study readable in every "
+            f"shareable file: {', '.join(named)}. Remove them from `allow` unless that is what you want.")
+
+
 def _check_width(width: int) -> None:
     from .layout import MIN_WIDTH
 
@@ -258,6 +269,8 @@ def _run_batch(paths: list[Path], out: Path, study_path: Path | None, settings, 
     study, audio = open_run(paths, study_path, settings)
     if study.path:
         console.say(f"Study file: {study.path.name}")
+    if output.anonymise:
+        _warn_allowed_names(study, console.say)
     reporter = ProgressReporter({p: probe_duration(p) for p in audio if p.is_file()},
                                 choose_device(settings.device), console.quiet)
     try:
@@ -385,6 +398,7 @@ def anonymise(files, out, formats, width, timestamps, study_path, interviewer, q
     console = Console(quiet)
     study = open_study(list(files), study_path)
     study.language = checked_language(study.language or "en")  # a code Whisper knows, as `run` checks it
+    _warn_allowed_names(study, console.say)
     results = anonymise_transcripts(list(dict.fromkeys(files)), out, study, output, interviewer, MessageReporter(quiet))
     ok = [r for r in results if r.status == "done"]
     console.say(f"\nAnonymised {len(ok)} of {len(results)} transcript(s):")
@@ -415,6 +429,7 @@ def _rerender(out: Path, formats: str | None, width: int | None, timestamps: boo
     if last is None:
         raise TranscribeError(f"There is nothing to re-render in {folders.private}: run `transcribe run` first.")
     study = load_study(last.study) if last.study else Study()
+    _warn_allowed_names(study, Console(quiet).say)
     output = OutputSettings(_formats(formats, last.output.formats) if formats else last.output.formats,
                             width or last.output.width,
                             last.output.timestamps if timestamps is None else timestamps, last.output.anonymise)

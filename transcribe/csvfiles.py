@@ -19,6 +19,18 @@ from .storage import PRIVATE_FILE_MODE, atomic_write
 
 DELIMITERS = ",;\t"
 BOM = "\ufeff"
+# A cell starting with one of these is a formula to a spreadsheet (a transcript line such as
+# =HYPERLINK("http://…"&"Sarah Jones") would run): written with a quote before it, read back without.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(cell) -> str:
+    text = "" if cell is None else str(cell)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def restored(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
 
 
 @dataclass
@@ -85,7 +97,7 @@ def read_table(path: Path, columns: list[str], required: tuple[str, ...] = ()) -
                 f"{path.name}, line {line}: {len(row)} cell(s) where the header has {len(header)}. "
                 "Fix that row (a cell may have been cut or merged) and run again; nothing was changed."
             )
-        values = {c: row[i].strip() for c, i in index.items()}
+        values = {c: restored(row[i].strip()) for c, i in index.items()}
         for column in required:
             if not values[column]:
                 raise TranscribeError(f"{path.name}, line {line}: the {column} cell is empty. Fill it in or "
@@ -96,10 +108,10 @@ def read_table(path: Path, columns: list[str], required: tuple[str, ...] = ()) -
 
 
 def write_table(path: Path, columns: list[str], rows: list[dict], delimiter: str = ",") -> None:
-    """Write rows atomically, UTF-8 with a byte-order mark, mode 0600."""
+    """Write rows atomically, UTF-8 with a byte-order mark, mode 0600; no cell a live formula."""
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv.DictWriter(buffer, columns, delimiter=delimiter, lineterminator="\r\n", extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({column: neutralised(row.get(column)) for column in columns} for row in rows)
     atomic_write(path, buffer.getvalue(), mode=PRIVATE_FILE_MODE)

@@ -20,6 +20,7 @@ from pathlib import Path
 from . import __version__
 from .errors import TranscribeError
 from .study import Person
+from .text import normalise
 from .timecode import parse
 from .transcript import Transcript, Turn, Word
 
@@ -34,6 +35,30 @@ _LABEL = re.compile(rf"^(?P<label>[^\s:\[\]()#<>][^:\[\]#<>]{{0,39}}?)\s*(?:[\[(
 _TIME_MARK = re.compile(r"#\d{1,2}:\d{2}:\d{2}(?:[-.,]\d+)?#")  # f4/MAXQDA marks, anywhere in a line
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?\s+([^>]+)>")
 _TAG = re.compile(r"</?[^>]+>")
+_BROKEN_WORD = re.compile(r"[^\W\d_]-$")  # a letter, then a hyphen at the end of the line
+# Typed transcripts are small: a cap keeps a wrong file (a video, a disk image) from filling memory.
+MAX_INPUT_BYTES = 20 * 2**20
+
+
+def read_input(path: Path) -> bytes:
+    """The bytes of a transcript file: a regular file (not a pipe, device or link to one) of at
+    most MAX_INPUT_BYTES; anything else is refused with a reason."""
+    import stat
+
+    try:
+        info = path.stat()
+    except OSError as error:
+        raise TranscribeError(f"{path.name} cannot be read ({error.strerror or error}).") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise TranscribeError(f"{path.name} is not a regular file (a pipe, a device or a folder); transcripts are "
+                              "read from ordinary files only.")
+    if info.st_size > MAX_INPUT_BYTES:
+        raise TranscribeError(f"{path.name} is {info.st_size / 2**20:.0f} MB, larger than a typed transcript "
+                              f"can be ({MAX_INPUT_BYTES // 2**20} MB); is it the right file?")
+    if info.st_size == 0:
+        raise TranscribeError(f"{path.name} is empty.")
+    with open(path, "rb") as f:
+        return f.read(MAX_INPUT_BYTES + 1)
 
 
 @dataclass
@@ -82,9 +107,10 @@ def cues_from_lines(lines: list[str], roster: set[str] = frozenset()) -> list[Ut
     """Turns from plain lines (a .txt file, a Word document's paragraphs).
 
     A label counts only where it starts at least two turns, or names a role or a roster person,
-    so "He said: …" in running text is not taken for a speaker.
+    so "He said: …" in running text is not taken for a speaker. A word hyphenated across a line
+    break ("Mar-" then "garet") is joined again.
     """
-    lines = [_TIME_MARK.sub("", line).rstrip() for line in lines]
+    lines = _join_hyphenation([_TIME_MARK.sub("", normalise(line)).rstrip() for line in lines])
     candidates = Counter()
     for line in lines:
         label, _, text = _split_label(line, None)
@@ -114,25 +140,36 @@ def cues_from_lines(lines: list[str], roster: set[str] = frozenset()) -> list[Ut
     return [c for c in cues if c.text]
 
 
+def _join_hyphenation(lines: list[str]) -> list[str]:
+    """Lines with a word broken at a line-end hyphen joined to the next line's first word."""
+    joined: list[str] = []
+    for line in lines:
+        if joined and _BROKEN_WORD.search(joined[-1]) and line[:1].islower():
+            joined[-1] = joined[-1][:-1] + line
+        else:
+            joined.append(line)
+    return joined
+
+
 def read_txt(path: Path, roster: set[str] = frozenset()) -> list[Utterance]:
-    raw = path.read_bytes()
+    return cues_from_lines(decode_text(read_input(path), path.name).splitlines(), roster)
+
+
+def decode_text(raw: bytes, name: str) -> str:
+    """Text saved as UTF-8 (with or without a byte order mark) or in Windows' Western code page."""
     for encoding in ("utf-8-sig", "cp1252"):  # Windows editors still save in the local code page
         try:
-            text = raw.decode(encoding)
-            break
+            return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    return cues_from_lines(text.splitlines(), roster)
+    raise TranscribeError(f"{name} is neither UTF-8 nor Windows-1252 text. Save it as UTF-8 (in Notepad: "
+                          "Save as, Encoding UTF-8) and import it again.")
 
 
 def read_docx(path: Path, roster: set[str] = frozenset()) -> list[Utterance]:
-    import docx
+    from .docx_text import body_lines
 
-    document = docx.Document(str(path))
-    lines = [line for p in document.paragraphs for line in p.text.splitlines()]
-    if not any(line.strip() for line in lines):  # a transcript laid out as a table: one row per turn
-        lines = [" ".join(cell.text for cell in row.cells) for table in document.tables for row in table.rows]
-    return cues_from_lines(lines, roster)
+    return cues_from_lines(body_lines(read_input(path), path.name), roster)
 
 
 def _subtitle_cue(text: str, start: float, end: float, voice: str | None = None) -> Utterance:
@@ -149,7 +186,7 @@ def read_srt(path: Path, roster: set[str] = frozenset()) -> list[Utterance]:
     import srt
 
     try:
-        subtitles = list(srt.parse(path.read_text(encoding="utf-8-sig")))
+        subtitles = list(srt.parse(normalise(decode_text(read_input(path), path.name))))
     except (srt.SRTParseError, ValueError) as error:
         raise TranscribeError(f"{path.name} is not a readable SubRip file ({error}).") from None
     return [_subtitle_cue(s.content, s.start.total_seconds(), s.end.total_seconds()) for s in subtitles]
@@ -159,7 +196,7 @@ def read_vtt(path: Path, roster: set[str] = frozenset()) -> list[Utterance]:
     import webvtt
 
     try:
-        captions = webvtt.from_string(path.read_text(encoding="utf-8-sig"))
+        captions = webvtt.from_string(normalise(decode_text(read_input(path), path.name)))
     except Exception as error:  # webvtt-py raises its own MalformedFileError and others
         raise TranscribeError(f"{path.name} is not a readable WebVTT file ({error}).") from None
     cues = []
@@ -242,25 +279,36 @@ def to_transcript(cues: list[Utterance], code: str, labels: dict[str, str], sha2
     )
 
 
-def import_transcript(path: Path, code: str, interviewer_label: str = "I", interviewer: str | None = None,
-                      roster: list[Person] = ()) -> Imported:
-    """Read one transcript file (.txt, .docx, .srt, .vtt) as the interview `code`."""
+def read_transcript(path: Path, roster: list[Person] = ()) -> list[Utterance]:
+    """The turns of one transcript file (.txt, .docx, .srt, .vtt); a file that cannot be read as one
+    raises TranscribeError with the reason (it then takes no participant code)."""
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise TranscribeError(f"{path.name}: transcripts are read from {', '.join(IMPORT_EXTENSIONS)} files.")
     names = {n.casefold() for p in roster for n in p.names}
     try:
         cues = reader(path, names)
+    except TranscribeError:
+        raise
     except OSError as error:
         raise TranscribeError(f"{path.name} cannot be read ({error.strerror or error}).") from None
-    except ValueError as error:  # python-docx on a file that is not a Word document
-        raise TranscribeError(f"{path.name} is not a readable {path.suffix} file ({error}).") from None
+    except Exception as error:  # a reader library on a file that is not what its name says
+        raise TranscribeError(f"{path.name} is not a readable {path.suffix} file ({type(error).__name__}).") from None
     if not cues:
         raise TranscribeError(f"{path.name} holds no transcript text.")
+    return cues
+
+
+def import_transcript(path: Path, code: str, interviewer_label: str = "I", interviewer: str | None = None,
+                      roster: list[Person] = (), cues: list[Utterance] | None = None) -> Imported:
+    """Read one transcript file (.txt, .docx, .srt, .vtt) as the interview `code` (its turns, if
+    `cues` is given, as read_transcript read them)."""
+    cues = cues if cues is not None else read_transcript(path, roster)
+    names = {n.casefold() for p in roster for n in p.names}
     order = list(dict.fromkeys(c.speaker for c in cues if c.speaker is not None))
     interviewer_names = {n.casefold() for p in roster if p.role == "interviewer" for n in p.names}
     labels = assign_labels(order, code, interviewer_label, interviewer, interviewer_names)
-    sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+    sha256 = hashlib.sha256(read_input(path)).hexdigest()
     transcript = to_transcript(cues, code, labels, sha256, path.suffix.lower().lstrip("."))
     people = [Person(new if new in (code, interviewer_label) else f"speaker-{new.lower()}", (original,),
                      "participant" if new == code else "interviewer" if new == interviewer_label else "other")
@@ -291,14 +339,14 @@ def anonymise_transcripts(paths: list[Path], out: Path, study, output, interview
         for index, path in enumerate(paths):
             result = FileResult(path, None, "failed")
             try:
-                sha256 = hashlib.sha256(path.read_bytes()).hexdigest()
+                cues = read_transcript(path, study.people)  # a file that cannot be read takes no code
                 entry = study.interview_for(path)
                 job = InterviewJob(path, list(entry.codes) if entry else [])
                 if not job.codes:
-                    batch.assign_code(job, sha256)
+                    batch.assign_code(job, hashlib.sha256(read_input(path)).hexdigest())
                 result.code = job.code
                 reporter.file(index, path, job.code)
-                imported = import_transcript(path, job.code, study.interviewer_label, interviewer, study.people)
+                imported = import_transcript(path, job.code, study.interviewer_label, interviewer, study.people, cues)
             except OSError as error:
                 result.message = f"cannot be read ({error.strerror or error})"
             except TranscribeError as error:

@@ -48,58 +48,21 @@ def methods_record(transcripts: list[Transcript], anonymisation: dict[str, dict]
     custom), as recorded when its shareable files were written.
     """
     transcripts = sorted(transcripts, key=lambda t: t.code)
+    recordings = [t for t in transcripts if not t.imported]
+    imported = [t for t in transcripts if t.imported]
     v = _versions()
-    n = len(transcripts)
-    total = sum(t.duration for t in transcripts)
-    models = sorted({t.recognition.get("name", "unknown") for t in transcripts})
-    speakers = Counter(t.settings.get("diarisation", {}).get("num_speakers") for t in transcripts)
-    methods = Counter(t.roles.get("method", "unknown") for t in transcripts)
-    low_roles = sum(1 for t in transcripts if t.low_confidence_roles)
-    flags = Counter()
-    for t in transcripts:
-        flags.update(count_flags(t))
     replaced = Counter()
     rejected = custom = 0
     for counts in anonymisation.values():
         replaced.update(counts.get("replacements", {}))
         rejected += counts.get("rejected", 0)
         custom += counts.get("custom", 0)
-    prompted = any(t.settings.get("recognition", {}).get("initial_prompt") for t in transcripts)
-    mode = transcripts[0].settings.get("recognition", {}).get("mode", "windows") if transcripts else "windows"
-
-    speaker_text = _join([f"{count} interview(s) with {k} speakers" if k else f"{count} interview(s) with the number of speakers estimated"
-                          for k, count in sorted(speakers.items(), key=lambda kv: str(kv[0]))]) if speakers else "none"
-    diarisers = sorted({t.models.get("diarisation", {}).get("name", "") for t in transcripts} - {""}) or ["pyannote"]
-    paragraph = [
-        f"{n} interview recording(s) (total duration {clock(total)}) were transcribed automatically and "
-        f"offline with transcribe {__version__}: speech recognition with openai-whisper {v['openai-whisper']} "
-        f"(model {', '.join(models)}) and speaker diarisation with pyannote.audio {v['pyannote.audio']} "
-        f"({', '.join(diarisers)}; {speaker_text}).",
-    ]
-    imported = [t for t in transcripts if t.imported]
-    if imported:  # transcribe anonymise: transcripts made elsewhere; the sentence above counts them too
-        paragraph.append(
-            f"Of these, {len(imported)} were not recordings but transcripts made elsewhere "
-            f"({', '.join(sorted({t.settings.get('import', {}).get('format', '?') for t in imported}))} files), "
-            "imported with their speaker labels and anonymised in the same way.")
-    if mode == "windows":
-        paragraph.append(
-            "Recognition ran only on the speech found by diarisation, in windows of at most 30 seconds, "
-            "with temperature fallback and without conditioning on previous text, which avoids Whisper's "
-            "repetition loops and text invented in silence.")
-    else:
-        paragraph.append("Recognition used Whisper's sequential long-form decoding without conditioning on previous text.")
-    if prompted:
-        paragraph.append("The study's vocabulary and the names on its roster were given to Whisper as a prompt, "
-                         "so that they are spelled as the study spells them.")
-    paragraph.append(
-        f"Passages where recognition was unreliable are marked in the text: {flags['inaudible']} as "
-        f"[inaudible hh:mm:ss], {flags['crosstalk']} as [crosstalk hh:mm:ss] where two speakers overlapped, "
-        f"and {flags['uncertain']} low-confidence word(s) followed by (?).")
-    paragraph.append(
-        "Speakers were identified as interviewer or participant by " + _join(
-            [f"{m} ({c})" for m, c in sorted(methods.items())]) +
-        (f"; {low_roles} assignment(s) had low confidence and were flagged for checking." if low_roles else "."))
+    paragraph = _recordings(recordings, v) if recordings else []
+    if imported:  # transcribe anonymise: transcripts made elsewhere, no recording processed
+        formats = ", ".join(sorted({t.settings.get("import", {}).get("format", "?") for t in imported}))
+        paragraph.append(f"{len(imported)} interview transcript(s) made elsewhere ({formats} files) were imported with "
+                         "their speaker labels" + (" and anonymised in the same way as the recordings." if recordings
+                                                  else "; no recording was processed."))
     if anonymisation:
         detail = _join([f"{replaced[c]} {CATEGORY_WORDS.get(c, c)}" for c in sorted(replaced)]) if replaced else "none"
         paragraph.append(
@@ -128,3 +91,46 @@ def methods_record(transcripts: list[Transcript], anonymisation: dict[str, dict]
         lines.append(f"| {t.code} | {clock(t.duration)} | {len(t.turns)} | {words} | "
                      f"{counts['inaudible'] + counts['crosstalk']} | {replacements if t.code in anonymisation else '-'} |")
     return "\n".join(lines) + "\n"
+
+
+def _recordings(transcripts: list[Transcript], v: dict[str, str]) -> list[str]:
+    """The sentences about the recordings: recognition, diarisation, reliability marks, roles."""
+    n = len(transcripts)
+    total = sum(t.duration for t in transcripts)
+    models = sorted({t.recognition.get("name", "unknown") for t in transcripts})
+    speakers = Counter(t.settings.get("diarisation", {}).get("num_speakers") for t in transcripts)
+    methods = Counter(t.roles.get("method", "unknown") for t in transcripts)
+    low_roles = sum(1 for t in transcripts if t.low_confidence_roles)
+    flags = Counter()
+    for t in transcripts:
+        flags.update(count_flags(t))
+    prompted = any(t.settings.get("recognition", {}).get("initial_prompt") for t in transcripts)
+    mode = transcripts[0].settings.get("recognition", {}).get("mode", "windows")
+    speaker_text = _join([f"{count} interview(s) with {k} speakers" if k else f"{count} interview(s) with the number of speakers estimated"
+                          for k, count in sorted(speakers.items(), key=lambda kv: str(kv[0]))]) if speakers else "none"
+    diarisers = sorted({t.models.get("diarisation", {}).get("name", "") for t in transcripts} - {""}) or ["pyannote"]
+    paragraph = [
+        f"{n} interview recording(s) (total duration {clock(total)}) were transcribed automatically and "
+        f"offline with transcribe {__version__}: speech recognition with openai-whisper {v['openai-whisper']} "
+        f"(model {', '.join(models)}) and speaker diarisation with pyannote.audio {v['pyannote.audio']} "
+        f"({', '.join(diarisers)}; {speaker_text}).",
+    ]
+    if mode == "windows":
+        paragraph.append(
+            "Recognition ran only on the speech found by diarisation, in windows of at most 30 seconds, "
+            "with temperature fallback and without conditioning on previous text, which avoids Whisper's "
+            "repetition loops and text invented in silence.")
+    else:
+        paragraph.append("Recognition used Whisper's sequential long-form decoding without conditioning on previous text.")
+    if prompted:
+        paragraph.append("The study's vocabulary and the names on its roster were given to Whisper as a prompt, "
+                         "so that they are spelled as the study spells them.")
+    paragraph.append(
+        f"Passages where recognition was unreliable are marked in the text: {flags['inaudible']} as "
+        f"[inaudible hh:mm:ss], {flags['crosstalk']} as [crosstalk hh:mm:ss] where two speakers overlapped, "
+        f"and {flags['uncertain']} low-confidence word(s) followed by (?).")
+    paragraph.append(
+        "Speakers were identified as interviewer or participant by " + _join(
+            [f"{m} ({c})" for m, c in sorted(methods.items())]) +
+        (f"; {low_roles} assignment(s) had low confidence and were flagged for checking." if low_roles else "."))
+    return paragraph

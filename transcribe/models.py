@@ -123,7 +123,7 @@ CAMPPLUS = PackagedFile(
 class WhisperCheckpoint:
     """A verified openai-whisper checkpoint on disk, ready for ``whisper.load_model``."""
 
-    name: str  # canonical model name (alignment heads are looked up by it) or the file stem
+    name: str  # canonical model name (alignment heads are looked up by it), or "custom model <hash>"
     path: Path
     source: str  # "path", "whisper-cache" or "packaged"
     sha256: str
@@ -406,7 +406,8 @@ def find_whisper(name_or_path: str, cache: Path | None = None) -> WhisperCheckpo
     if name_or_path.endswith(".pt") or path.is_file():
         if not path.is_file():
             raise TranscribeError(f"The model file {name_or_path} does not exist.")
-        return WhisperCheckpoint(path.stem, path, "path", sha256_file(path))
+        digest = sha256_file(path)
+        return WhisperCheckpoint(_checkpoint_name(path, digest), path, "path", digest)
     found = _whisper_cache_checkpoint(name_or_path, cache) or _packaged_checkpoint(name_or_path, cache)
     if found:
         return found
@@ -420,6 +421,15 @@ def find_whisper(name_or_path: str, cache: Path | None = None) -> WhisperCheckpo
         f"(or `whisper --model {name_or_path}`) and copy {name_or_path}.pt into {whisper_cache_dir()}"
     )
     raise TranscribeError(f"The Whisper model '{name_or_path}' is not available offline. To get it: {hint}.")
+
+
+def _checkpoint_name(path: Path, sha256: str) -> str:
+    """What a checkpoint given as a file is called in transcripts and the methods record: its Whisper
+    model name if the file is named as openai-whisper names them ("base.en.pt"), else a neutral
+    name by its hash. A file name is the researcher's own and may identify ("tiny.en-SarahJones.pt")."""
+    import whisper
+
+    return path.stem if path.stem in whisper._MODELS else f"custom model {sha256[:8]}"
 
 
 def candidate_names(name: str, language: str) -> list[str]:

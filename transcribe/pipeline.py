@@ -43,6 +43,7 @@ from .models import (
 )
 from .reliability import ReliabilitySettings, flag_words
 from .roles import apply_labels, assign_roles, talk_time
+from .text import normalise
 from .transcript import Transcript
 from .versions import package_version
 
@@ -205,6 +206,8 @@ def transcribe_interview(job: InterviewJob, engines: Engines, cache: StageCache,
     share.finish("recognised", 1.0)
 
     words = attribute_words(segments, diarisation)
+    for word in words:  # the one text form every text entering the tool takes (transcribe/text.py)
+        word.text = normalise(word.text)
     if settings.recheck_speakers:
         recheck_key = rec_key | {"recheck": [RECHECK_WORDS, RECHECK_MIN_SECONDS, RECHECK_MARGIN]}
 

@@ -10,11 +10,13 @@ written from.
 from __future__ import annotations
 
 import io
+import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
 from .anonymise import review
+from .anonymise.apply import ACCEPT, REJECT, word_at
 from .anonymise.key import newest_previous
 from .anonymise.prepare import Anonymiser, Prepared
 from .errors import StorageError, TranscribeError
@@ -103,11 +105,21 @@ class Renderer:
                 log.warning("%s: %d correction(s) no longer fit the recognised words; open `transcribe review` to "
                             "see them", code, len(prepared.corrections.unfit))
             view = self.view(prepared.transcript, prepared if prepared.anonymised else None)
+            if failure is None and prepared.anonymised is not None:
+                failure = self._unsafe(prepared, view)
+                if failure:
+                    view = View(view.identifiable, None, view.pages[:1])
             self._write_pages(view)  # the private text is wanted whatever happened to the shareable one
             if failure:
                 self.fail_closed(code, result, failure)
             elif prepared.anonymised is None:
                 result.status = "not anonymised"
+                if self.owned.shareable(code):  # an older anonymised version would stay shared, and go stale
+                    left = self.remove_shareable(code)
+                    result.message = "its earlier shareable files were removed: a transcript made without " \
+                                     "anonymisation is not shared"
+                    if left:
+                        result.message += f"; left as they are, changed after transcribe wrote them: {', '.join(left)}"
             else:
                 self._record(prepared, view, result)
         except StorageError:
@@ -147,6 +159,31 @@ class Renderer:
         identifiable, anonymised, shape = (mark(t) for t in (transcript, prepared.anonymised, prepared.shape))
         pages = layout([identifiable, anonymised], self.output.width, self.output.timestamps, shape=shape)
         return View(identifiable, anonymised, pages)
+
+    def _unsafe(self, p: Prepared, view: View) -> str | None:
+        """Why the shareable files must not be written although the turns passed the safety net: a
+        name the study knows in a replacement the researcher typed, or anywhere else a writer puts
+        text (the header, speaker labels, notes, the model's name, the JSON's other fields)."""
+        turns = view.anonymised.turns
+        for f in p.found:
+            wording = p.decisions.get(f.id, "").strip()
+            if wording.lower() in ("", ACCEPT, REJECT):
+                continue
+            named = p.net.find_in_text(wording)
+            if named:
+                turn = p.transcript.turns[f.turn]
+                line = view.pages[0].line_of(f.turn, word_at(turn, f.detection.start))
+                return (f"line {line}: the replacement typed in review.csv, \"{wording}\", still names "
+                        f"{', '.join(named)}; change it and run `transcribe apply`")
+        document = Document(view.anonymised, view.pages[1])
+        data = view.anonymised.to_dict()
+        other = {k: v for k, v in data.items() if k != "turns"} | {"labels": sorted({t.speaker for t in turns})}
+        texts = {"the header": "\n".join(document.header()), "the other fields": json.dumps(other, ensure_ascii=False)}
+        for where, text in texts.items():
+            named = p.net.find_in_text(text)
+            if named:
+                return f"{where} of the shareable files would name {', '.join(named)}"
+        return None
 
     def _write_identifiable(self, transcript: Transcript) -> None:
         """The canonical transcript (raw words included) in the private folder."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import time
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, TextIO, Union
 
@@ -136,13 +137,16 @@ def remove_stale_temporaries(folder: Path) -> None:
 
 
 @contextlib.contextmanager
-def output_lock(private_dir: Path) -> Iterator[None]:
-    """Hold an exclusive lock on an output folder pair for the duration of a run.
+def output_lock(private_dir: Path, wait: float = 0.0) -> Iterator[None]:
+    """Hold an exclusive lock on an output folder pair for the duration of a run, or of one save.
 
-    The lock is an advisory lock on a file in the private folder: the system releases it when its
-    process ends in any way, so the lock of a killed run is never stale and is simply taken over.
-    A live one makes the second run stop with a clear message instead of writing beside it. The
-    lock file is never opened through a link (whose target would be overwritten).
+    Every writer of the private folder takes it: run, apply, export, anonymise and each of the
+    review studio's saves (which wait up to `wait` seconds for a run to finish), so no decision
+    is lost between two processes. The lock is an advisory lock on a file in the private folder:
+    the system releases it when its process ends in any way, so the lock of a killed run is never
+    stale and is simply taken over. A live one makes the second run stop with a clear message
+    instead of writing beside it. The lock file is never opened through a link (whose target
+    would be overwritten).
     """
     lock = private_dir / "run.lock"
     flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0)
@@ -156,7 +160,12 @@ def output_lock(private_dir: Path) -> Iterator[None]:
             ) from None
         raise storage_error(lock, error) from error
     try:
-        if not _try_lock(fd):
+        deadline = time.monotonic() + wait
+        locked = _try_lock(fd)
+        while not locked and time.monotonic() < deadline:
+            time.sleep(0.1)
+            locked = _try_lock(fd)
+        if not locked:
             raise TranscribeError(
                 "Another transcribe run is writing to this output folder. Wait for it to finish, or "
                 "choose another folder with -o."

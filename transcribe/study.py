@@ -7,6 +7,7 @@ in file order. Validation errors name the line and the problem.
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 import unicodedata
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from .audio import AUDIO_EXTENSIONS
 from .errors import TranscribeError
+from .text import invisible, normalise
 
 STUDY_FILE = "study.toml"
 CODE_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,15}")  # always with fullmatch: "p1\n" is no code
@@ -200,6 +202,8 @@ def load_study(path: str | Path) -> Study:
         aliases = entry.get("aliases", [])
         if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
             raise _error(path, lines.of("aliases"), f"aliases of {name} must be a list of strings")
+        name = _visible(name, "the name", path, lines)
+        aliases = [_visible(alias, f"the alias of {name}", path, lines) for alias in aliases]
         code = entry.get("code")
         role = entry.get("role", "participant" if code else "other")
         if role not in ROLES:
@@ -255,7 +259,22 @@ def _string_list(settings: dict, key: str, path: Path, lines: _Lines) -> list[st
     value = settings.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
         raise _error(path, lines.of(key), f"{key} must be a list of non-empty strings")
-    return [v.strip() for v in value]
+    return [_visible(v.strip(), f"the {key} entry", path, lines) for v in value]
+
+
+def _visible(value: str, what: str, path: Path, lines: _Lines) -> str:
+    """A name or list entry in the one form texts are compared in (transcribe/text.py); refused
+    with its line if it holds a character a reader does not see (pasted text can bring one), which
+    would keep it from ever matching the transcripts."""
+    if invisible(value):
+        hidden = next(ch for ch in value if invisible(ch))
+        written = (value, json.dumps(value)[1:-1])  # pasted as it is, or as a TOML escape ("\\u200b")
+        line = next((n for n, text in enumerate(lines.lines, start=1) if any(w in text for w in written)), None)
+        shown = "".join(ch for ch in value if not invisible(ch))
+        raise _error(path, line, f"{what} \"{shown}\" holds an invisible character (U+{ord(hidden):04X} "
+                     f"{unicodedata.name(hidden, 'format character')}), so it would never match a transcript. "
+                     "Delete it and type it again by hand.")
+    return normalise(value)
 
 
 def code_order(code: str) -> tuple:

@@ -20,7 +20,7 @@ from ..errors import TranscribeError
 from ..folders import KEY_HISTORY
 from ..storage import PRIVATE_FILE_MODE, atomic_write, make_private_dir
 from ..study import Person
-from ..text import without_accents
+from ..text import invisible, without_accents
 from .detect import Detection
 from .languages import TITLES
 
@@ -150,6 +150,10 @@ class StudyKey:
         table = read_table(path, COLUMNS, required=("replacement", "category", "original"))
         entries, seen = [], {}
         for row, line in zip(table.rows, table.lines):
+            if any(invisible(row[column]) for column in ("replacement", "original")):
+                raise TranscribeError(f"{path.name}, line {line}: a name there holds an invisible character (pasted "
+                                      "text can bring one), so it would never match a transcript. Type the name again "
+                                      "by hand and run again; nothing was changed.")
             category = row["category"].lower()
             if not re.fullmatch(r"[a-z_]+", category):
                 raise TranscribeError(f"{path.name}, line {line}: category '{row['category']}' is not one transcribe "

@@ -49,6 +49,7 @@ class Prepared:
     key: StudyKey | None = None
     shape: Transcript | None = None
     refusal: str | None = None  # why the anonymised text must not be shared; None if it may
+    net: SafetyNet | None = None  # the study's known forms, for every other text the files will hold
 
     @property
     def transcript(self) -> Transcript:
@@ -152,7 +153,8 @@ class Anonymiser:
             anonymised.anonymisation["language"] = language
         # Every detection a slot of one width: laid out beside the real versions (never
         # written), it keeps line numbers the same whatever the decisions and the hidden text.
-        return Prepared(fitted, anonymised, found, decisions, proposals, key, layout_shape(transcript, found), refusal)
+        return Prepared(fitted, anonymised, found, decisions, proposals, key, layout_shape(transcript, found), refusal,
+                        SafetyNet(self.study.people, key, self.study.allow, language))
 
     def _safety_net(self, net: SafetyNet, transcript: Transcript, found: list[Found], decisions: dict[str, str],
                     anonymised: Transcript, proposals: dict[str, str], key: StudyKey):
@@ -163,11 +165,16 @@ class Anonymiser:
         transcript (ordinary words the researcher has not accepted are kept as they are, and listed
         first in the review), the proposals, and why the text must not be shared (None if it may).
         """
+        # Left alone here: what the researcher kept (reject), and the replacements they typed, whose
+        # words the renderer checks itself, to name the line (render.Renderer._unsafe).
         kept = [(f.turn, f.detection.start, f.detection.end) for f in found
-                if decisions.get(f.id, "").strip().lower() == "reject"]
+                if decisions.get(f.id, "").strip().lower() not in ("", "accept")]
         hits = [h for h in protect(net, transcript, anonymised) if not _overlaps(h, kept)]
         if hits:
             extra = [Found(h.turn, h.detection) for h in hits]
+            # A hit that takes a whole word replaces the detections inside it ("notes.do" as a web address).
+            found = [f for f in found if not any(_overlaps(h, [(f.turn, f.detection.start, f.detection.end)])
+                                                 for h in hits)]
             found = sorted(found + extra, key=lambda f: (f.turn, f.detection.start))
             decisions = self.decisions(transcript.code, found)
             effective = dict(decisions)
@@ -175,7 +182,7 @@ class Anonymiser:
                 if hit.ordinary and not decisions.get(item.id):
                     effective[item.id] = "reject"
             kept = [(f.turn, f.detection.start, f.detection.end) for f in found
-                    if effective.get(f.id, "").strip().lower() == "reject"]
+                    if effective.get(f.id, "").strip().lower() not in ("", "accept")]
             anonymised, proposals = anonymise(transcript, found, effective, key)
             anonymised.anonymisation["safety_net"] = sum(1 for f in extra if effective.get(f.id) != "reject")
             log.info("%s: the safety net found %d known name(s) that detection missed", transcript.code, len(extra))

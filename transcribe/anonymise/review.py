@@ -18,6 +18,7 @@ from ..csvfiles import Table, read_table, write_table
 from ..layout import Page
 from ..storage import StaleEdit, version_of
 from ..study import code_order
+from ..text import normalise
 from ..timecode import clock
 from ..transcript import Transcript, Turn
 from .apply import Found, word_at, word_offsets
@@ -90,7 +91,8 @@ def load_decisions(path: Path) -> dict[str, dict[str, str]]:
     decisions: dict[str, dict[str, str]] = {}
     for row in _read(path):
         if row.get("decision", "").strip():
-            decisions.setdefault(row["interview"], {})[f"{row['id']}|{row['text']}"] = row["decision"].strip()
+            # The researcher's own wording is a text entering the tool: in its one form (transcribe/text.py).
+            decisions.setdefault(row["interview"], {})[f"{row['id']}|{row['text']}"] = normalise(row["decision"].strip())
     return decisions
 
 

@@ -17,6 +17,7 @@ is still readable that nobody decided to keep.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from ..errors import TranscribeError
@@ -68,7 +69,8 @@ def _term_regex(term: Term) -> re.Pattern[str]:
     inner = r"(?:'s|')?"
     body = r"[\s\-]+".join(_word_pattern(w) + inner for w in term.words)
     last = r"(?:s)?" if term.category == "person" else ""
-    return re.compile(rf"(?<![\w@\[]){body}{last}(?![\w@\]])")
+    # Bounded by anything but a letter: a space, a handle's "@", a digit, "_", a typist's "[".
+    return re.compile(rf"(?<![^\W\d_]){body}{last}(?![^\W\d_])")
 
 
 def terms_for(people: list[Person], key: StudyKey) -> list[Term]:
@@ -123,33 +125,48 @@ class SafetyNet:
 
     def _find_in_turn(self, index: int, original, shown) -> list[Hit]:
         text = shown.text
-        folded, positions = _folded_with_positions(text)
-        taken: list[tuple[int, int]] = []
+        taken: list[tuple[int, int]] = []  # in the shown text
+        mapped: list[tuple[int, int]] = []  # the same, in the identifiable text
         hits = []
-        for term, pattern in self.patterns:
-            for match in pattern.finditer(folded):
-                a, b = positions[match.start()], positions[match.end() - 1] + 1
-                if any(a < y and x < b for x, y in taken) or _inside_placeholder(text, a):
-                    continue
-                if fold_for_matching(text[a:b]).strip("'") in self.allow:
-                    continue
-                span = _to_identifiable(original, shown, a, b)
-                if span is None:
-                    continue
-                taken.append((a, b))
-                ambiguous = text[a:b].islower() or _sentence_start(text, a)  # "Will you…" starts a sentence
-                ordinary = self._ordinary(term, text[a:b]) and ambiguous and \
-                    not _name_context(folded, match, self.profile.cues_before, self.profile.verbs_after)
-                start, end = span
-                category = term.category
-                detection = Detection(start, end, original.text[start:end], category, SOURCE,
-                                      0.5 if ordinary else 1.0, term.entity)
-                hits.append(Hit(index, detection, ordinary))
+        # As written ("McDonald" stays one word), then as a reader splits it (handles, camel case).
+        for folded, positions in (_folded_with_positions(text), _reader_tokens(text)):
+            for term, pattern in self.patterns:
+                for match in pattern.finditer(folded):
+                    a, b = positions[match.start()], positions[match.end() - 1] + 1
+                    if any(a < y and x < b for x, y in taken) or _inside_placeholder(original, shown, a):
+                        continue
+                    if fold_for_matching(text[a:b]).strip("'") in self.allow:
+                        continue
+                    span = _to_identifiable(original, shown, a, b)
+                    if span is None or any(span[0] < y and x < span[1] for x, y in mapped):
+                        continue  # a word taken whole already holds this one
+                    taken.append((a, b))
+                    mapped.append(span)
+                    ambiguous = text[a:b].islower() or _sentence_start(text, a)  # "Will you…" starts a sentence
+                    ordinary = self._ordinary(term, text[a:b]) and ambiguous and \
+                        not _name_context(folded, match, self.profile.cues_before, self.profile.verbs_after)
+                    start, end = span
+                    detection = Detection(start, end, original.text[start:end], term.category, SOURCE,
+                                          0.5 if ordinary else 1.0, term.entity)
+                    hits.append(Hit(index, detection, ordinary))
         return hits
 
+    def find_in_text(self, text: str) -> list[str]:
+        """The study's known forms readable in a text that is not a turn (a header, a label, a
+        replacement the researcher typed, brackets and all): the forms found, for a refusal to name."""
+        found = []
+        for folded, positions in (_folded_with_positions(text), _reader_tokens(text)):
+            for term, pattern in self.patterns:
+                for match in pattern.finditer(folded):
+                    a, b = positions[match.start()], positions[match.end() - 1] + 1
+                    if fold_for_matching(text[a:b]).strip("'") not in self.allow:
+                        found.append(text[a:b])
+        return list(dict.fromkeys(found))
+
     def _ordinary(self, term: Term, shown: str) -> bool:
-        """Whether the form is one ordinary word, looked up as written (French lemmas keep their accents)."""
-        return len(term.words) == 1 and fold(shown) in self.ordinary_words
+        """Whether the form is one ordinary word: the study's form of it ("rose" of "Rose", shown as
+        "roses"), or the text as written (French lemmas keep their accents: "pierre", "hélène")."""
+        return len(term.words) == 1 and (term.words[0] in self.ordinary_words or fold(shown) in self.ordinary_words)
 
 
 def _folded_with_positions(text: str) -> tuple[str, list[int]]:
@@ -162,9 +179,49 @@ def _folded_with_positions(text: str) -> tuple[str, list[int]]:
     return "".join(chars), positions
 
 
-def _inside_placeholder(text: str, position: int) -> bool:
+# Runs of three or more single letters spaced out ("S A R A H", "S.A.R.A.H", "S-A-R-A-H").
+_SPACED_LETTERS = re.compile(r"(?<![^\W\d_])(?:[^\W\d_][ .-]){2,}[^\W\d_](?![^\W\d_])")
+
+
+def _reader_tokens(text: str) -> tuple[str, list[int]]:
+    """`text` folded as a reader splits it into words: "_" is a space, a capital after a small
+    letter ("SarahJones") and a change between letters and digits ("Sarah2024") start a new word,
+    a symbol between two letters ("Dav😀id") and invisible characters are skipped, and letters
+    spaced out one by one are read as a word. With the index in `text` of every character."""
+    chars: list[str] = []
+    positions: list[int] = []
+    for i, ch in enumerate(text):
+        category = unicodedata.category(ch)
+        if category == "Cf" or ch == "\u00ad":
+            continue
+        before, after = (text[i - 1] if i else ""), (text[i + 1] if i + 1 < len(text) else "")
+        if category in ("So", "Sk") and before.isalpha() and after.isalpha():
+            continue
+        if ch.isalpha() and before and (before.islower() and ch.isupper() or before.isdigit()) or \
+                ch.isdigit() and before.isalpha():
+            chars.append(" ")
+            positions.append(i)
+        for folded in fold_for_matching("_" if ch == "_" else ch).replace("_", " "):
+            chars.append(folded)
+            positions.append(i)
+    view = "".join(chars)
+    for run in reversed(list(_SPACED_LETTERS.finditer(view))):
+        keep = [k for k in range(run.start(), run.end()) if view[k] not in " .-"]
+        chars[run.start():run.end()] = [chars[k] for k in keep]
+        positions[run.start():run.end()] = [positions[k] for k in keep]
+        view = "".join(chars)
+    return view, positions
+
+
+def _inside_placeholder(original, shown, position: int) -> bool:
+    """Whether `position` of the shown turn is inside the brackets of a placeholder the anonymiser
+    wrote: brackets in a word whose text it replaced ("[Name 1]"), not a typist's note ("[Sarah laughs]")."""
+    text = shown.text
     opening, closing = text.rfind("[", 0, position), text.rfind("]", 0, position)
-    return opening > closing
+    if opening <= closing:
+        return False
+    index = next((i for i, (x, y) in enumerate(word_offsets(shown)) if x <= opening < y), None)
+    return index is not None and shown.words[index].text.strip() != original.words[index].text.strip()
 
 
 def _name_context(folded: str, match: re.Match, cues_before: frozenset[str], verbs_after: frozenset[str]) -> bool:
@@ -180,18 +237,37 @@ def _sentence_start(text: str, position: int) -> bool:
 
 def _to_identifiable(original, shown, a: int, b: int) -> tuple[int, int] | None:
     """The span of the identifiable turn's text that shows the same words as [a, b) of the
-    anonymised one (anonymisation changes only the text of detected words, never their number)."""
+    anonymised one (anonymisation changes only the text of detected words, never their number).
+    Given only spans outside placeholders' brackets."""
     shown_spans, original_spans = word_offsets(shown), word_offsets(original)
     touched = [i for i, (x, y) in enumerate(shown_spans) if x < b and y > a]
     if not touched:
         return None
     first, last = touched[0], touched[-1]
-    if shown.words[first].text.strip() != original.words[first].text.strip() or \
-            shown.words[last].text.strip() != original.words[last].text.strip():
-        return None  # part of a placeholder already: nothing readable to map
-    start = original_spans[first][0] + (a - shown_spans[first][0])
-    end = original_spans[last][0] + (b - shown_spans[last][0])
+    # A word that already holds a placeholder but still shows the name ("sarah_jones_[URL 1]") is
+    # taken whole: its own offsets no longer match the identifiable word's.
+    replaced_first = shown.words[first].text.strip() != original.words[first].text.strip()
+    replaced_last = shown.words[last].text.strip() != original.words[last].text.strip()
+    start = original_spans[first][0] + (0 if replaced_first else a - shown_spans[first][0])
+    end = original_spans[last][1] if replaced_last else original_spans[last][0] + (b - shown_spans[last][0])
     return start, end
+
+
+def names_among(texts: list[str], people: list[Person], key: StudyKey | None = None) -> list[str]:
+    """The texts (an allow list, a "never replace" choice) that are a name or alias of someone on the
+    roster, an original in the key, or a word of one: keeping them readable would publish a name."""
+    forms = set()
+    for person in people:
+        for name in person.names:
+            folded = fold_for_matching(name).strip()
+            forms.add(folded)
+            forms.update(w.strip(".") for w in folded.split() if w.strip(".") not in TITLES and len(w.strip(".")) > 2)
+    for entry in key.entries if key else ():
+        if entry.category in TEXT_CATEGORIES and entry.original.strip():
+            forms.add(entry.original)
+            if entry.category == "person":
+                forms.update(w for w in entry.original.split() if w not in TITLES and len(w) > 2)
+    return [text for text in texts if fold_for_matching(text).strip().strip("'") in forms]
 
 
 def protect(net: SafetyNet, identifiable: Transcript, anonymised: Transcript) -> list[Hit]:

@@ -1,10 +1,14 @@
-"""The studio's HTTP side: a WSGI app (Werkzeug) bound to loopback, guarded by a per-session token.
+"""The studio's HTTP side: a WSGI app (Werkzeug) bound to loopback, guarded by a session secret.
 
-Every request must carry the token (in the URL opened for the user, or the X-Studio-Token header)
-and a Host header naming this server (against DNS rebinding). Requests that change anything must
-also send the token in the header, as JSON, from this origin: a page elsewhere cannot forge them.
+The address the studio prints, and opens through a private file (so that it is never on a
+command line, where any local user could read it), carries a one-time code. The first request
+with it exchanges it for a session cookie (HttpOnly, SameSite=Strict) and is redirected to the
+plain address; the code is then spent, so an address seen later (a browser's history, a
+terminal's scroll-back) opens nothing. Every request must carry the cookie and a Host header naming
+this server (against DNS rebinding). Requests that change anything must also send the page's
+token in the X-Studio-Token header, as JSON, from this origin: a page elsewhere cannot forge them.
 No CORS headers are ever sent. Files are only ever the ones the studio knows; no path is taken
-from a request.
+from a request. Nothing secret is logged.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from werkzeug.wrappers import Request, Response
 
 from ..errors import TranscribeError
 from ..storage import StaleEdit
+from ..text import normalise
 from .workspace import Conflict, Studio
 
 HOST = "127.0.0.1"
@@ -51,13 +56,33 @@ ROUTES = Map([
 ])
 
 
+COOKIE = "studio_session"
+
+
 class StudioApp:
     """The WSGI application. `port` is set once the server is bound (the Host check needs it)."""
 
-    def __init__(self, studio: Studio, token: str, port: int = 0):
+    def __init__(self, studio: Studio, port: int = 0):
         self.studio = studio
-        self.token = token
         self.port = port
+        self.session = secrets.token_urlsafe(32)  # the cookie: who may read
+        self.token = secrets.token_urlsafe(32)  # in the page, sent back in a header: who may change
+        self._codes: set[str] = set()  # one-time: the addresses opened for the user
+        self._codes_lock = threading.Lock()
+
+    def new_code(self) -> str:
+        with self._codes_lock:
+            code = secrets.token_urlsafe(32)
+            self._codes.add(code)
+            return code
+
+    def _spend(self, code: str) -> bool:
+        with self._codes_lock:
+            match = next((c for c in self._codes if hmac.compare_digest(c.encode(), code.encode())), None)
+            if match is None:
+                return False
+            self._codes.discard(match)
+            return True
 
     @property
     def origins(self) -> set[str]:
@@ -79,9 +104,13 @@ class StudioApp:
     def dispatch(self, request: Request) -> Response:
         if request.host not in {f"{HOST}:{self.port}", f"localhost:{self.port}"}:
             return _json({"error": "unknown host"}, 421)
-        given = request.headers.get("X-Studio-Token") or request.args.get("token", "")
-        if not hmac.compare_digest(given.encode(), self.token.encode()):
-            return _json({"error": "missing or wrong token: open the address transcribe review printed"}, 403)
+        code = request.args.get("code")
+        if code is not None and request.path == "/" and request.method == "GET":
+            return self._handshake(code)
+        cookie = request.cookies.get(COOKIE, "")
+        if not hmac.compare_digest(cookie.encode(), self.session.encode()):
+            return _json({"error": "not signed in: open the address `transcribe review` printed, once (it works "
+                          "one time only; run `transcribe review` again for a new one)"}, 403)
         if request.method not in ("GET", "HEAD"):
             refusal = self._cross_site(request)
             if refusal:
@@ -102,6 +131,15 @@ class StudioApp:
         if request.mimetype != "application/json":
             return "changes must be sent as JSON"
         return None
+
+    def _handshake(self, code: str) -> Response:
+        """The one-time code for the session cookie, then the plain address (the code leaves the URL)."""
+        if not self._spend(code):
+            return _json({"error": "this address was already used, or is not this studio's: run `transcribe review` "
+                          "again for a new one"}, 403)
+        response = Response(status=303, headers={"Location": "/"})
+        response.set_cookie(COOKIE, self.session, httponly=True, samesite="Strict", path="/")
+        return response
 
     # --- endpoints -----------------------------------------------------------------------------
 
@@ -144,15 +182,15 @@ class StudioApp:
         extra = {}
         try:
             if action == "decision":
-                studio.decide(code, version, str(body["id"]), str(body.get("decision", "")))
+                studio.decide(code, version, _text(body, "id"), _text(body, "decision", ""))
             elif action == "text":
-                studio.correct_text(code, version, int(body["turn"]), str(body["text"]))
+                studio.correct_text(code, version, _number(body, "turn"), _text(body, "text"))
             elif action == "speaker":
-                studio.change_speaker(code, version, int(body["turn"]), str(body["speaker"]))
+                studio.change_speaker(code, version, _number(body, "turn"), _text(body, "speaker"))
             elif action == "split":
-                studio.split_turn(code, version, int(body["turn"]), int(body["word"]))
+                studio.split_turn(code, version, _number(body, "turn"), _number(body, "word"))
             elif action == "rule":
-                extra = studio.rule(code, version, str(body["text"]), str(body.get("category", "")),
+                extra = studio.rule(code, version, _text(body, "text"), _text(body, "category", ""),
                                     body.get("kind") == "always")
             elif action == "reviewed":
                 studio.set_reviewed(code, version, bool(body.get("reviewed", True)))
@@ -167,6 +205,21 @@ class StudioApp:
         return _json({"results": self.studio.render()})
 
 
+def _text(body: dict, name: str, default: str | None = None) -> str:
+    """A text field of a request, in the one form every text entering the tool takes."""
+    value = body.get(name, default) if default is not None else body[name]
+    if not isinstance(value, str):
+        raise TypeError(name)
+    return normalise(value)
+
+
+def _number(body: dict, name: str) -> int:
+    value = body[name]
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise TypeError(name)
+    return value
+
+
 def _json(data, status: int = 200) -> Response:
     return Response(json.dumps(data, ensure_ascii=False), status=status, mimetype="application/json")
 
@@ -176,25 +229,51 @@ def _asset(name: str) -> str:
 
 
 def create_server(out: Path, port: int = 0):
-    """A bound (not yet serving) server for the study in OUT, and the address to open."""
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # request lines would print the token
-    studio = Studio(out)
-    token = secrets.token_urlsafe(32)
-    app = StudioApp(studio, token)
+    """A bound (not yet serving) server for the study in OUT, and its one-time address."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # request lines would print the code
+    app = StudioApp(Studio(out))
     server = make_server(HOST, port, app, threaded=True)
     app.port = server.server_port
-    return server, f"http://{HOST}:{app.port}/?token={token}"
+    return server, address(app)
+
+
+def address(app: StudioApp, code: str | None = None) -> str:
+    """The studio's address with a one-time code (a new one unless `code` is given)."""
+    return f"http://{HOST}:{app.port}/?code={code or app.new_code()}"
 
 
 def serve(out: Path, port: int = 0, open_browser: bool = True, say=print) -> None:
-    """Serve the studio until interrupted (Ctrl-C), opening the browser on it."""
+    """Serve the studio until interrupted (Ctrl-C), opening the browser on it.
+
+    The browser is opened on a private file (mode 0600, in a folder of mode 0700) that sends it on to
+    the one-time address, so the code is never on the browser's command line. The printed address
+    has a code of its own, for a browser opened by hand.
+    """
+    import tempfile
+
     server, url = create_server(out, port)
-    say(f"Review studio: {url}\nPress Ctrl-C to stop.")
-    if open_browser:
-        threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        say("Review studio stopped.")
-    finally:
-        server.server_close()
+    say(f"Review studio: {url}\n(The address works once.) Press Ctrl-C to stop.")
+    with tempfile.TemporaryDirectory(prefix="transcribe-") as folder:
+        if open_browser:
+            opener = _redirect_file(Path(folder), address(server.app))
+            threading.Thread(target=webbrowser.open, args=(opener.as_uri(),), daemon=True).start()
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            say("Review studio stopped.")
+        finally:
+            server.server_close()
+
+
+def _redirect_file(folder: Path, url: str) -> Path:
+    """A page (mode 0600) that sends the browser to `url`; its name says nothing."""
+    import html
+    import os
+
+    path = folder / "open.html"
+    page = (f'<!doctype html><meta http-equiv="refresh" content="0;url={html.escape(url)}">'
+            f'<a href="{html.escape(url)}">Open the review studio</a>')
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(page)
+    return path

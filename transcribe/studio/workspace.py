@@ -8,6 +8,7 @@ for the studio and `apply`.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import io
@@ -24,6 +25,7 @@ from ..anonymise import review
 from ..anonymise.apply import word_offsets
 from ..anonymise.detect import Detection
 from ..anonymise.prepare import Anonymiser, Prepared
+from ..anonymise.safety_net import names_among
 from ..audio import SAMPLE_RATE, decode, file_sha256
 from ..batch import Batch, Reporter
 from ..cache import StageCache
@@ -31,12 +33,13 @@ from ..errors import TranscribeError
 from ..folders import STUDIO, Folders
 from ..pipeline import RunSettings
 from ..render import Renderer, View
-from ..storage import atomic_write, version_of
+from ..storage import atomic_write, output_lock, version_of
 from ..study import Study, load_study
 from ..timecode import clock
 from ..transcript import Transcript
 from ..writers import Document, get_writer
 
+SAVE_WAIT = 30.0  # seconds a save waits for a run or apply to finish writing
 LIST_FOR = {"place": "places", "organisation": "organisations"}
 MARKABLE = ("person", "place", "organisation")
 
@@ -196,9 +199,16 @@ class Studio:
 
     # --- changing ------------------------------------------------------------------------------
 
+    @contextlib.contextmanager
+    def saving(self):
+        """One change at a time, in this studio and across processes: the output folders' lock,
+        which `run`, `apply` and `export` hold while they write (a save waits for them a while)."""
+        with self.lock, output_lock(self.private, wait=SAVE_WAIT):
+            yield
+
     def decide(self, code: str, version: str, detection_id: str, decision: str) -> None:
         """accept, reject, or the researcher's own replacement, for one detection (review.csv)."""
-        with self.lock:
+        with self.saving():
             self.check(code, version)
             found = {f.id: f for f in self.prepared(code).prepared.found}
             if detection_id not in found:
@@ -207,7 +217,7 @@ class Studio:
                                 decision.strip(), version_of(self.folders.review))
 
     def correct_text(self, code: str, version: str, turn: int, text: str) -> None:
-        with self.lock:
+        with self.saving():
             self.check(code, version)
             raw, current = self._current(code)
             if not 0 <= turn < len(current.turns):
@@ -216,19 +226,21 @@ class Studio:
             self._save(raw, changes)
 
     def change_speaker(self, code: str, version: str, turn: int, speaker: str) -> None:
-        with self.lock:
+        with self.saving():
             self.check(code, version)
             raw, current = self._current(code)
+            if not 0 <= turn < len(current.turns):
+                raise Conflict("That turn is no longer there; the page has been reloaded.")
             if speaker not in self.interview(code)["speakers"] or not current.turns[turn].words:
                 raise Conflict(f"{speaker} is not a speaker of this interview.")
             t, w = edits.positions_map(raw, current)[(turn, 0)]
             self._save(raw, [{"kind": "speaker", "at": edits.anchor(raw, t, w), "speaker": speaker}])
 
     def split_turn(self, code: str, version: str, turn: int, word: int) -> None:
-        with self.lock:
+        with self.saving():
             self.check(code, version)
             raw, current = self._current(code)
-            if not 0 < word < len(current.turns[turn].words):
+            if not 0 <= turn < len(current.turns) or not 0 < word < len(current.turns[turn].words):
                 raise Conflict("A turn can only be split between two of its words.")
             t, w = edits.positions_map(raw, current)[(turn, word)]
             self._save(raw, [{"kind": "split", "at": edits.anchor(raw, t, w)}])
@@ -275,7 +287,7 @@ class Studio:
             raise Conflict("Select some text first.")
         if always and category not in MARKABLE:
             raise Conflict(f"Choose one of {', '.join(MARKABLE)}.")
-        with self.lock:
+        with self.saving():
             self.check(code, version)
             if self.study_path is None:
                 raise Conflict("This study has no study file, so there is no study-wide list to add to. "
@@ -283,6 +295,11 @@ class Studio:
             document = tomlkit.parse(self.study_path.read_text(encoding="utf-8"))
             settings = document.setdefault("study", tomlkit.table())
             if not always:
+                named = names_among([text], self.study.people, self.anonymiser.load_key())
+                if named:
+                    raise Conflict(f"\"{text}\" is the name of someone in this study (on the study file's list of "
+                                   "people, or in the key): it cannot be kept readable everywhere. Decide on each "
+                                   "occurrence instead (r keeps one).")
                 _append(settings, "allow", text)
             else:
                 _remove(settings, "allow", text)  # a word once allowed, now to be replaced
@@ -316,7 +333,7 @@ class Studio:
             return {"occurrences": occurrences}
 
     def set_reviewed(self, code: str, version: str, reviewed: bool) -> None:
-        with self.lock:
+        with self.saving():
             self.check(code, version)
             state = self._state()
             marks = state.setdefault("reviewed", {})

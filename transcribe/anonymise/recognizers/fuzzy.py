@@ -62,8 +62,11 @@ class FuzzyRosterRecognizer(ProjectRecognizer):
             return None
         if self.lexicon.is_common(folded, lemma):
             return None
+        capitalised = is_capitalised(word)
+        if not capitalised and self.lexicon.is_english(folded, lemma):
+            return None  # a word of the language in lower case ("carer") is that word, not "Carter" misheard
         if threshold is None:
-            threshold = self.threshold if is_capitalised(word) else self.lower_threshold
+            threshold = self.threshold if capitalised else self.lower_threshold
         sound = jellyfish.metaphone(folded)
         best, owners = 0.0, set()
         for target, target_sound, ids in self.targets:

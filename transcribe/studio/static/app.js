@@ -337,7 +337,7 @@ function play(lineIndex) {
   if (!S.iv.audio) { say("The recording is not available."); return; }
   const line = S.iv.lines[lineIndex];
   const start = line.words.length ? line.words[0].start : 0;
-  const src = `/api/interview/${encodeURIComponent(S.iv.code)}/audio?token=${encodeURIComponent(token)}`;
+  const src = `/api/interview/${encodeURIComponent(S.iv.code)}/audio`;
   const go = () => { player.currentTime = start; player.play().catch(e => say(e.message)); };
   if (!player.src.endsWith(src)) {
     player.src = src;
