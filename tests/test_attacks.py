@@ -73,8 +73,9 @@ ATTACKS: dict[str, tuple[str, str | bytes]] = {
     # A name hyphenated across line breaks, as a typist or a PDF export leaves it.
     "p6": ("hyphenated.txt", "I: Who else was there?\nP: I met Mar-\ngaret Wil-\nson at the centre, "
                              "and Da-\nvid Oka-\nfor.\n"),
-    # Fullwidth letters: the same person, the same placeholder.
-    "p7": ("fullwidth.txt", "I: Who is that?\nP: That is Ｓａｒａｈ Ｊｏｎｅｓ, and Sarah Jones again.\n"),
+    # Fullwidth letters: the same person, the same placeholder (on the roster, and not on it).
+    "p7": ("fullwidth.txt", "I: Who is that?\nP: That is Ｓａｒａｈ Ｊｏｎｅｓ, and Sarah Jones again. My uncle "
+                            "Ｔｏｍ Ｂａｋｅｒ came, and my uncle Tom Baker stayed.\n"),
     # An ordinary word near the interviewer's surname is not the interviewer.
     "p8": ("carer.txt", "I: What do you do?\nP: I'm her carer, and the carers meet on Fridays.\n"),
     # A spreadsheet formula in the text must not become a live formula in review.csv.
@@ -289,8 +290,10 @@ def test_names_hyphenated_across_line_breaks(attacked):
 def test_fullwidth_letters_are_the_same_person(attacked):
     out, _, _ = attacked
     assert_no_names(out, "p7")
-    text = (out / "p7.txt").read_text(encoding="utf-8")
-    assert "[Organisation" not in text and text.count("[p1]") >= 2
+    text = " ".join(t["text"] for t in json.loads((out / "p7.json").read_text(encoding="utf-8"))["turns"])
+    assert "[Organisation" not in text and text.count("[p1]") >= 2 and "Baker" not in text
+    names = re.findall(r"uncle (\[Name \d+\])", text)
+    assert len(names) == 2 and names[0] == names[1], text
 
 
 def test_an_ordinary_word_is_not_the_interviewers_surname(attacked):
