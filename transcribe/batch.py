@@ -17,6 +17,7 @@ from pathlib import Path
 from . import __version__
 from .anonymise.prepare import Anonymiser
 from .audio import AUDIO_EXTENSIONS, Audio, decode, file_sha256, special_file
+from .binding import shown
 from .cache import StageCache
 from .errors import StorageError, TranscribeError
 from .folders import CODES, RUN_LOG, Folders, OutputSettings
@@ -123,20 +124,51 @@ class Batch:
         jobs.sort(key=lambda j: order.get(j.audio.resolve(), len(order)))
         return jobs
 
+    def used_codes(self) -> set[str]:
+        """Every code these folders already use: the transcripts they hold, the files the tool
+        wrote, and the codes given to recordings and transcripts outside the study file."""
+        return set(self.folders.codes()) | self.renderer.owned.codes() | set(self._load_codes().values())
+
     def assign_code(self, job: InterviewJob, sha256: str) -> None:
-        """Give a recording outside the study file its code: the one it had before (unless the
-        study file now gives that code to another recording), or the next free one."""
+        """Give a recording (or typed transcript) outside the study file its code: the one it had
+        before, unless the study file now gives that code to another recording or these folders
+        hold it for other content; else the next code these folders and the study never used."""
         codes = self._load_codes()
         study_codes = {c for entry in self.study.interviews for c in entry.codes}
         code = codes.get(sha256)
-        if code is None or code in study_codes:
-            used = study_codes | set(codes.values())
-            code = codes[sha256] = _next_code(used)
+        if code is None or code in study_codes or self.folders.content_of(code) not in (None, sha256):
+            code = codes[sha256] = _next_code(study_codes | self.used_codes())
             self._save_codes(codes)
             if self.study.path:
                 self.reporter.say(f"{job.audio.name} is not in the study file; it is {code} for now. "
-                                  f"Add it to {self.study.path.name}.")
+                                  + self._listing_hint(job.audio, code))
         job.codes = [code]
+
+    def check_codes(self, job: InterviewJob, sha256: str) -> None:
+        """Refuse a study-file code that these folders already gave to other content (a recording
+        or transcript outside the study file): writing it would overwrite that interview."""
+        given = {code: content for content, code in self._load_codes().items()}
+        for code in job.codes:
+            other = given.get(code)
+            if other is not None and other != sha256 and self.folders.content_of(code) == other:
+                raise TranscribeError(
+                    f"{code} is already the code of another recording or transcript in {shown(self.out)} (given to it "
+                    f"because the study file did not list it), so {job.audio.name} cannot be {code}; nothing was "
+                    f"overwritten. Give {job.audio.name} another code in {shown(self.study.path)}, or list the other "
+                    "one there with its own code, and run again.")
+
+    def _listing_hint(self, path: Path, code: str) -> str:
+        """The lines that list `path` in the study file with `code`, to copy into it."""
+        import tomli_w
+
+        study = self.study.path
+        try:
+            relative = path.resolve().relative_to(study.parent.resolve()).as_posix()
+        except ValueError:
+            return (f"To keep it, move {path.name} into {shown(study.parent)} (or a folder inside it), then list it in "
+                    f"{shown(study)} as [[interviews]] with audio = its path from there and codes = [\"{code}\"].")
+        lines = ["[[interviews]]", *tomli_w.dumps({"audio": relative}).splitlines(), f'codes = ["{code}"]']
+        return f"To keep it, add these lines to {shown(study)}:\n" + "\n".join(f"    {line}" for line in lines)
 
     @staticmethod
     def _content_key(path: Path) -> str:
@@ -208,6 +240,8 @@ class Batch:
             audio = decoded.get()
             if not job.codes:
                 self.assign_code(job, audio.sha256)
+            else:
+                self.check_codes(job, audio.sha256)
             if remote_failure is not None:  # reported as the same error here would be
                 raise remote_failure.exception()
             transcript = transcribe_interview(
@@ -348,7 +382,8 @@ def _next_code(used: set[str]) -> str:
     return f"p{number}"
 
 
-def open_run(paths: list[Path], study_path: Path | None, settings: RunSettings) -> tuple[Study, list[Path]]:
+def open_run(paths: list[Path], study_path: Path | None, settings: RunSettings, out: Path | None = None,
+             new_study: bool = False, say=lambda message: None) -> tuple[Study, list[Path]]:
     """The study and the recordings of `transcribe run PATHS`, checked before any model loads; sets
     the run's language (the command line's, else the study's, else English)."""
     from .asr import checked_language
@@ -356,7 +391,7 @@ def open_run(paths: list[Path], study_path: Path | None, settings: RunSettings) 
     missing = [p for p in paths if not p.exists() and not p.is_symlink()]
     if missing:
         raise TranscribeError(f"{missing[0]} does not exist.")
-    study = open_study(paths, study_path)
+    study = open_study(paths, study_path, out, new_study, say)
     settings.language = checked_language(settings.language or study.language or "en", settings.model)
     audio = discover(paths)
     if not audio:
@@ -364,9 +399,23 @@ def open_run(paths: list[Path], study_path: Path | None, settings: RunSettings) 
     return study, audio
 
 
-def open_study(paths: list[Path], study_path: Path | None) -> Study:
-    """The study file given, or one found beside the recordings, or defaults."""
-    path = study_path or find_study(paths)
+def open_study(paths: list[Path], study_path: Path | None, out: Path | None = None, new_study: bool = False,
+               say=lambda message: None) -> Study:
+    """The study file given, or one found beside the inputs, or the one the output folder OUT was
+    made with, or defaults; checked against OUT (one study per output folder, see binding.py).
+    `say` is told which study file it is."""
+    from .binding import check_study, study_for
+
+    path, origin, note = study_path or find_study(paths), None, None
+    if out is not None:
+        folders = Folders.of(out)
+        if path is None and not new_study:
+            path, origin = study_for(folders, None)
+        note = check_study(folders, path, new_study)
+    if path:
+        say(f"Study file: {shown(path)}" + (f" ({origin})" if origin else ""))
+    if note:
+        say(note)
     return load_study(path) if path else Study()
 
 

@@ -87,6 +87,8 @@ FORMAT_HELP = ("Formats to write, comma-separated: " + ", ".join(FORMAT_NAMES) +
                "qualcoder and atlasti are for those programs' transcript import; srt and vtt are subtitles.")
 WIDTH_HELP = ("Characters per numbered line (txt, docx). Lines break at this width, so line numbers depend on "
               "it: keep one width for a whole study.")
+NEW_STUDY_HELP = ("Start a study of its own in OUT with this study file, although another output folder beside "
+                  "the study file already holds its key, or OUT was made with another study file.")
 TIMESTAMPS_HELP = ("Start each turn with [hh:mm:ss] in txt and docx. Lines break differently, so line numbers "
                    "change; other formats always carry times.")
 
@@ -181,7 +183,8 @@ def _ray_option(value: str | None, paths: tuple[Path, ...]) -> tuple[str | None,
 @click.argument("paths", nargs=-1, metavar="PATHS...", type=click.Path(path_type=Path))
 @output_options
 @click.option("--study", "study_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Study file (default: study.toml beside the recordings, if any).")
+              help="Study file (default: study.toml beside the recordings, else the one OUT was made with).")
+@click.option("--new-study", is_flag=True, help=NEW_STUDY_HELP)
 @click.option("--model", default="auto", show_default=True, help="Whisper model name or path to a .pt file; 'auto' picks the best one available.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
               help="Where the models run: auto takes an NVIDIA GPU when torch sees one, else the CPU.")
@@ -209,7 +212,7 @@ def _ray_option(value: str | None, paths: tuple[Path, ...]) -> tuple[str | None,
 @common_options
 def run(paths, out, formats, width, timestamps, study_path, model, device, language, speakers, min_speakers,
         max_speakers, recognition, batch_size, segmentation_step, diarisation_pipeline, no_anonymise, partial, redo,
-        model_dir, ray_address, quiet, verbose):
+        model_dir, ray_address, new_study, quiet, verbose):
     """Transcribe recordings (files or folders, searched recursively)."""
     ray_address, paths = _ray_option(ray_address, paths)
     if not paths:
@@ -241,23 +244,21 @@ def run(paths, out, formats, width, timestamps, study_path, model, device, langu
     output = OutputSettings(output_formats, width, timestamps, not no_anonymise)
     console = Console(quiet)
     try:
-        _run_batch(list(paths), out, study_path, settings, output, console, ray_address)
+        _run_batch(list(paths), out, study_path, settings, output, console, ray_address, new_study=new_study)
     except KeyboardInterrupt:  # while reading the folder, before any recording was started
         console.say("Interrupted before any recording was started.")
         sys.exit(130)
 
 
 def _run_batch(paths: list[Path], out: Path, study_path: Path | None, settings, output, console: Console,
-               ray_address: str | None = None) -> None:
+               ray_address: str | None = None, new_study: bool = False) -> None:
     """Run the batch, print its summary and exit with its status (0 all done, 1 any failed, 130 Ctrl-C)."""
     from .asr import choose_device
     from .audio import probe_duration
     from .batch import Batch, Stopped, open_run, summary_lines
     from .progress import ProgressReporter
 
-    study, audio = open_run(paths, study_path, settings)
-    if study.path:
-        console.say(f"Study file: {study.path.name}")
+    study, audio = open_run(paths, study_path, settings, out, new_study, console.say)
     reporter = ProgressReporter({p: probe_duration(p) for p in audio if p.is_file()},
                                 choose_device(settings.device), console.quiet)
     try:
@@ -355,12 +356,13 @@ def init(folder, force):
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @output_options
 @click.option("--study", "study_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Study file (default: study.toml beside the transcripts, if any).")
+              help="Study file (default: study.toml beside the transcripts, else the one OUT was made with).")
+@click.option("--new-study", is_flag=True, help=NEW_STUDY_HELP)
 @click.option("--interviewer", metavar="LABEL", default=None,
               help="The label the interviewer's turns start with in the files (default: a label such as I, "
                    "Interviewer or a roster interviewer's name, else whoever speaks first).")
 @common_options
-def anonymise(files, out, formats, width, timestamps, study_path, interviewer, quiet, verbose):
+def anonymise(files, out, formats, width, timestamps, study_path, new_study, interviewer, quiet, verbose):
     """Anonymise transcripts made elsewhere (.txt, .docx, .srt, .vtt) into the study's folders.
 
     Each turn starts with a speaker label ("Sarah: ...", "I: ...", "[00:01:02] Speaker 1: ...",
@@ -383,7 +385,7 @@ def anonymise(files, out, formats, width, timestamps, study_path, interviewer, q
                                  param_hint="FILES")
     _setup_logging(verbose, quiet)
     console = Console(quiet)
-    study = open_study(list(files), study_path)
+    study = open_study(list(files), study_path, out, new_study, console.say)
     study.language = checked_language(study.language or "en")  # a code Whisper knows, as `run` checks it
     results = anonymise_transcripts(list(dict.fromkeys(files)), out, study, output, interviewer, MessageReporter(quiet))
     ok = [r for r in results if r.status == "done"]
@@ -413,7 +415,9 @@ def _rerender(out: Path, formats: str | None, width: int | None, timestamps: boo
     folders = Folders.of(out)
     last = folders.read_last_run()
     if last is None:
-        raise TranscribeError(f"There is nothing to re-render in {folders.private}: run `transcribe run` first.")
+        from .binding import nothing_here
+
+        raise nothing_here(folders, "nothing to re-render")
     study = load_study(last.study) if last.study else Study()
     output = OutputSettings(_formats(formats, last.output.formats) if formats else last.output.formats,
                             width or last.output.width,
@@ -474,7 +478,9 @@ def review(out, as_csv, port, no_browser):
     folders = Folders.of(out)
     path = folders.review
     if not path.exists():
-        raise TranscribeError(f"No review file in {folders.private}: run `transcribe run` first.")
+        from .binding import nothing_here
+
+        raise nothing_here(folders, "no review file")
     from .anonymise.review import read as read_review
 
     rows = read_review(path).rows  # whatever a spreadsheet saved, every row checked

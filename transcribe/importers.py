@@ -296,6 +296,8 @@ def anonymise_transcripts(paths: list[Path], out: Path, study, output, interview
                 job = InterviewJob(path, list(entry.codes) if entry else [])
                 if not job.codes:
                     batch.assign_code(job, sha256)
+                else:
+                    batch.check_codes(job, sha256)
                 result.code = job.code
                 reporter.file(index, path, job.code)
                 imported = import_transcript(path, job.code, study.interviewer_label, interviewer, study.people)

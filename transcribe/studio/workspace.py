@@ -71,7 +71,9 @@ class Studio:
         self.out, self.private = self.folders.out, self.folders.private
         last = self.folders.read_last_run()
         if last is None:
-            raise TranscribeError(f"There is nothing to review in {self.private}: run `transcribe run` first.")
+            from ..binding import nothing_here
+
+            raise nothing_here(self.folders, "nothing to review")
         self.output = last.output
         self.study_path = last.study
         self.lock = threading.RLock()

@@ -1,0 +1,126 @@
+"""A small study as a researcher sets one up, run with the real batch, folders, key, renderer and
+command line, but no model: recognition gives each recording the words written for it here, and
+detection finds nothing (the roster, the study lists and the safety net still replace what the
+study knows). For tests of what the commands do and say, in seconds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from audio_files import encode
+from click.testing import CliRunner
+from conftest import NoDetections
+
+from transcribe.cli import cli
+
+STUDY = """\
+[study]
+interviewer_label = "I"
+places = ["Lewisham"]
+allow = ["WellTogether"]
+vocabulary = ["WellTogether"]
+
+[[interviews]]
+audio = "interview_01.wav"
+codes = ["p1"]
+
+[[interviews]]
+audio = "interview_02.wav"
+codes = ["p2"]
+
+[[interviews]]
+audio = "interview_03.wav"
+codes = ["p3"]
+
+[[people]]
+name = "Helen Carter"
+aliases = ["Helen"]
+role = "interviewer"
+
+[[people]]
+name = "Sarah Jones"
+aliases = ["Sarah"]
+code = "p1"
+
+[[people]]
+name = "David Okafor"
+aliases = ["David"]
+code = "p2"
+
+[[people]]
+name = "Margaret Wilson"
+aliases = ["Maggie"]
+code = "p3"
+"""
+
+# What "recognition" hears in each recording: (speaker, text) per turn, "P" for the participant.
+SPOKEN = {
+    "interview_01.wav": [("I", "Hello, my name is Helen and I am a researcher on the scheme."),
+                         ("P", "My name is Sarah Jones and I have lived in Lewisham for most of my life."),
+                         ("I", "Thank you, Sarah. What brought you to the scheme?"),
+                         ("P", "A friend told me about it and I went along with my brother.")],
+    "interview_02.wav": [("I", "Good morning, I am Helen. Could you introduce yourself?"),
+                         ("P", "I am David Okafor and I heard about it from Sarah Jones in Lewisham."),
+                         ("I", "What has changed for you, David?"),
+                         ("P", "My blood pressure is down and I sleep better than before.")],
+    "interview_03.wav": [("I", "Hello, I am Helen. How did you get involved with the scheme, Maggie?"),
+                         ("P", "After my husband died my neighbour took me to a coffee morning."),
+                         ("I", "Thank you so much, Maggie."),
+                         ("P", "It has given me a reason to get dressed in the morning.")],
+}
+TYPED = """\
+I: Thank you for coming today. Could you tell me about the group?
+Anna: I joined last spring, after my sister told me about it.
+I: What changed for you?
+Anna: I feel less alone now, and I go every week.
+"""
+
+
+def invoke(*args, **kwargs):
+    return CliRunner().invoke(cli, [str(a) for a in args], **kwargs)
+
+
+def recording(path: Path, pitch: float) -> Path:
+    """A short tone: real audio that decodes, different content for each pitch."""
+    t = np.arange(16000 * 3) / 16000
+    return encode((0.3 * np.sin(2 * np.pi * pitch * t)).astype(np.float32), path)
+
+
+def make_study(folder: Path, study: str = STUDY, names=tuple(SPOKEN)) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for number, name in enumerate(names):
+        recording(folder / name, 220 + 55 * number)
+    if study:
+        (folder / "study.toml").write_text(study, encoding="utf-8")
+    return folder
+
+
+def typed(path: Path, text: str = TYPED) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def fake_recognition(job, engines, cache, settings, *, audio=None, progress=None, interviewer_voice=None):
+    """The transcript of `job` from SPOKEN, as the pipeline returns one: timed words, both speakers."""
+    from transcribe.transcript import Transcript, Turn, Word
+
+    turns, at = [], 0.0
+    for speaker, text in SPOKEN.get(job.audio.name, SPOKEN["interview_01.wav"]):
+        label = "I" if speaker == "I" else job.code
+        words = []
+        for token in text.split():
+            words.append(Word(" " + token, round(at, 2), round(at + 0.3, 2), 0.95, label))
+            at += 0.35
+        turns.append(Turn(label, label, words[0].start, words[-1].end, words))
+    return Transcript(job.code, round(at, 2), turns, audio={"sha256": audio.sha256, "format": "wav"},
+                      models={"recognition": {"name": "tiny.en"}}, processed="2026-12-01")
+
+
+def no_models(monkeypatch) -> None:
+    import transcribe.anonymise.detect
+    import transcribe.batch
+
+    monkeypatch.setattr(transcribe.anonymise.detect, "Detector", NoDetections)
+    monkeypatch.setattr(transcribe.batch, "transcribe_interview", fake_recognition)

@@ -1,0 +1,115 @@
+"""A researcher's first day without surprises (issue 23), one test or more per finding, in the
+fast tier: the real command line, batch, folders, key and renderer, with no model (first_day.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from first_day import invoke, make_study, no_models, typed
+
+
+@pytest.fixture(autouse=True)
+def without_models(monkeypatch):
+    no_models(monkeypatch)
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+# --- 1. codes are unique per output folder ---------------------------------------------------------
+
+
+def test_typed_transcripts_without_a_study_file_take_new_codes_and_the_folders_study(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    make_study(tmp_path / "study")
+    monkeypatch.chdir(tmp_path / "study")
+    run = invoke("run", ".")
+    assert run.exit_code == 0, run.output
+    shared, private = files(Path("transcripts")), files(Path("transcripts.private"))
+    # The README's own example: typed files, no study.toml beside them, from the study folder.
+    a, b = typed(Path("typed/a.txt")), typed(Path("typed/b.txt"), "I: Hello, I am Helen.\nAnna: Hello to you.\nI: And then?\nAnna: Then it was spring.\n")
+    result = invoke("anonymise", a, b)
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in Path("transcripts").glob("p*.txt")) == ["p1.txt", "p2.txt", "p3.txt", "p4.txt", "p5.txt"]
+    for name, content in shared.items():  # nothing of the recorded interviews was overwritten
+        if name.startswith(("p1.", "p2.", "p3.")):
+            assert Path("transcripts", name).read_bytes() == content, name
+    for name in ("p1.identifiable.json", "p2.identifiable.json", "p3.identifiable.json"):
+        assert Path("transcripts.private", name).read_bytes() == private[name]
+    # With the study the output folder was made with: Helen, on its roster, is the interviewer.
+    assert "Study file: study.toml (the study file of transcripts)" in result.output
+    assert "Helen" not in Path("transcripts/p4.txt").read_text()
+
+
+def test_a_code_already_given_to_other_content_is_never_given_again(tmp_path):
+    out = tmp_path / "transcripts"
+    first = invoke("anonymise", typed(tmp_path / "typed" / "a.txt"), "-o", out)
+    assert first.exit_code == 0 and (out / "p1.txt").exists(), first.output
+    before = (tmp_path / "transcripts.private" / "p1.identifiable.json").read_bytes()
+    # Later the researcher writes a study file whose p1 is a recording: p1 is taken, so it is refused.
+    study = make_study(tmp_path / "study")
+    result = invoke("run", study, "-o", out)
+    assert result.exit_code == 1, result.output
+    text = " ".join(result.output.split())
+    assert "p1 is already the code of another recording or transcript in" in text
+    assert "nothing was overwritten" in text and "Give interview_01.wav another code in" in text
+    assert (tmp_path / "transcripts.private" / "p1.identifiable.json").read_bytes() == before
+    assert (out / "p2.txt").exists() and (out / "p3.txt").exists()  # the batch carried on
+
+
+# --- 2. one study per pair of output folders ---------------------------------------------------------
+
+
+def test_a_run_from_the_parent_folder_does_not_start_a_second_key(tmp_path, monkeypatch):
+    make_study(tmp_path / "study")
+    monkeypatch.chdir(tmp_path / "study")
+    assert invoke("run", ".").exit_code == 0
+    monkeypatch.chdir(tmp_path)
+    result = invoke("run", "study/")
+    assert result.exit_code == 1
+    text = " ".join(result.output.split())
+    assert ("study/study.toml is already the study file of study/transcripts (its key, codes and review file). "
+            "Writing into transcripts would start a second key for the same recordings. Add -o study/transcripts "
+            "to work on that study, or --new-study to start a separate one in transcripts.") in text
+    assert not (tmp_path / "transcripts").exists() and not (tmp_path / "transcripts.private").exists()
+    # Said on purpose, it is done, and the study file is named as the researcher would type it.
+    again = invoke("run", "study/", "--new-study")
+    assert again.exit_code == 0, again.output
+    assert "Study file: study/study.toml\n" in again.output
+    assert (tmp_path / "transcripts" / "p1.txt").exists()
+
+
+def test_an_output_folder_keeps_to_its_own_study_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    make_study(tmp_path / "a")
+    assert invoke("run", "a", "-o", "out").exit_code == 0
+    other = make_study(tmp_path / "b")
+    result = invoke("run", "b", "-o", "out")
+    assert result.exit_code == 1
+    text = " ".join(result.output.split())
+    assert ("out was made with the study file a/study.toml, not b/study.toml: one output folder holds one study's "
+            "key and codes. Use --study a/study.toml, or another output folder (-o), or add --new-study") in text
+    # The same study file moved (same content) is recognised, and the folder follows it.
+    (tmp_path / "a" / "study.toml").rename(tmp_path / "a" / "renamed.toml")
+    moved = invoke("run", "a", "--study", "a/renamed.toml", "-o", "out")
+    assert moved.exit_code == 0, moved.output
+    assert "The study file of out has moved: it is now a/renamed.toml." in moved.output
+    assert other.exists()
+
+
+@pytest.mark.parametrize("command", [["review", "--csv"], ["review", "--no-browser"], ["apply"],
+                                     ["export", "--format", "+docx"]])
+def test_commands_from_the_wrong_folder_name_the_output_folder_they_meant(tmp_path, monkeypatch, command):
+    make_study(tmp_path / "study")
+    monkeypatch.chdir(tmp_path / "study")
+    assert invoke("run", ".").exit_code == 0
+    monkeypatch.chdir(tmp_path)
+    result = invoke(*command)
+    assert result.exit_code == 1
+    text = " ".join(result.output.split())
+    assert "no transcripts were made there" in text
+    assert ("Output folders found near here: study/transcripts (study file study/study.toml). Give the one you mean "
+            "with -o study/transcripts.") in text
