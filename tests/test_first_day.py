@@ -113,3 +113,37 @@ def test_commands_from_the_wrong_folder_name_the_output_folder_they_meant(tmp_pa
     assert "no transcripts were made there" in text
     assert ("Output folders found near here: study/transcripts (study file study/study.toml). Give the one you mean "
             "with -o study/transcripts.") in text
+
+
+# --- 8. withdrawal ---------------------------------------------------------------------------------
+
+
+def test_a_withdrawn_participant_keeps_their_code_for_mentions_elsewhere(tmp_path):
+    study = make_study(tmp_path / "study")
+    out = tmp_path / "transcripts"
+    assert invoke("run", study, "-o", out).exit_code == 0
+    assert "[p1]" in (out / "p2.txt").read_text()  # David mentions Sarah Jones
+    # As a researcher withdraws p1: the entry goes, the recording is moved away, the person stays.
+    toml = study / "study.toml"
+    toml.write_text(toml.read_text().replace('[[interviews]]\naudio = "interview_01.wav"\ncodes = ["p1"]\n\n', ""))
+    (study / "interview_01.wav").rename(tmp_path / "interview_01.wav")
+    result = invoke("run", study, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert not list(out.glob("p1.*"))  # the withdrawn interview's shareable files are gone
+    assert (tmp_path / "transcripts.private" / "p1.identifiable.json").exists()  # its private files stay
+    text = " ".join(result.output.split())
+    assert ("p1 withdrawn: no longer in the study file: its shareable files were removed (private files kept); the "
+            "participant keeps [p1] where other interviews mention them") in text
+    p2 = (out / "p2.txt").read_text()
+    assert "[p1]" in p2 and "Sarah" not in p2
+
+
+def test_a_roster_code_that_no_interview_ever_had_is_still_a_mistake(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    study = make_study(tmp_path / "study")
+    toml = study / "study.toml"
+    toml.write_text(toml.read_text() + '\n[[people]]\nname = "Ann Lee"\ncode = "p9"\n')
+    result = invoke("run", study, "-o", tmp_path / "transcripts")
+    assert result.exit_code == 1
+    text = " ".join(result.output.split())
+    assert "study.toml, line 41: person Ann Lee has code 'p9', which no interview uses, here or in transcripts. Give the person the code of their interview" in text

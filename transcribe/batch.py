@@ -157,6 +157,15 @@ class Batch:
                     f"overwritten. Give {job.audio.name} another code in {shown(self.study.path)}, or list the other "
                     "one there with its own code, and run again.")
 
+    def check_roster_codes(self) -> None:
+        """A participant on the roster whose code no interview in the study file has: their
+        interview was withdrawn (these folders hold it), and they keep their code wherever other
+        interviews mention them; or the code is a mistake, refused with the study file's line."""
+        for code, problem in self.study.unlisted_codes.items():
+            if code not in self.used_codes():
+                raise TranscribeError(f"{problem}, here or in {shown(self.out)}. Give the person the code of their "
+                                      "interview (or remove the code if they are not a participant).")
+
     def _listing_hint(self, path: Path, code: str) -> str:
         """The lines that list `path` in the study file with `code`, to copy into it."""
         import tomli_w
@@ -196,6 +205,7 @@ class Batch:
             for folder in (self.out, self.private):
                 remove_stale_temporaries(folder)
             self.renderer.check_study_files()
+            self.check_roster_codes()
             jobs: list[InterviewJob] = []
             results: list[FileResult] = []
             try:
@@ -288,6 +298,7 @@ class Batch:
         with output_lock(self.private):
             make_dir(self.out)
             self.renderer.check_study_files()
+            self.check_roster_codes()
             withdrawn = self.withdrawn_codes()
             for code in self.folders.codes():
                 if code in withdrawn:
@@ -322,6 +333,8 @@ class Batch:
                 continue
             left = self.renderer.remove_shareable(code)
             message = "no longer in the study file: its shareable files were removed (private files kept)"
+            if code in self.study.unlisted_codes:
+                message += f"; the participant keeps [{code}] where other interviews mention them"
             if left:
                 message += f"; left as they are, changed after transcribe wrote them: {', '.join(left)}"
             log.info("%s: withdrawn", code)

@@ -21,13 +21,13 @@ from .folders import LAST_RUN, Folders, study_sha256
 
 def shown(path: Path) -> str:
     """A path as the researcher would type it from here: relative to the current folder when it
-    is inside it or up to two folders above, else in full."""
+    is inside it or in the folder above, else in full."""
     path = Path(path).resolve()
     try:
         relative = Path(os.path.relpath(path, Path.cwd().resolve()))
     except ValueError:  # another drive (Windows)
         return str(path)
-    return relative.as_posix() if relative.parts.count("..") <= 2 else str(path)
+    return relative.as_posix() if relative.parts.count("..") <= 1 else str(path)
 
 
 def output_folders_in(*places: Path) -> list[Folders]:

@@ -288,6 +288,7 @@ def anonymise_transcripts(paths: list[Path], out: Path, study, output, interview
     with output_lock(batch.private):
         make_dir(batch.out)
         batch.renderer.check_study_files()  # as a run does: the key and review file are sound before any write
+        batch.check_roster_codes()
         for index, path in enumerate(paths):
             result = FileResult(path, None, "failed")
             try:

@@ -59,6 +59,9 @@ class Study:
     allow: list[str] = field(default_factory=list)
     vocabulary: list[str] = field(default_factory=list)
     interviewer_voice: Path | None = None
+    # Participants on the roster whose code no interview in the file has -> what is wrong if their
+    # interview is not in the output folders either (it may have been withdrawn: see Batch).
+    unlisted_codes: dict[str, str] = field(default_factory=dict)
 
     def interview_for(self, audio: Path) -> Interview | None:
         resolved = audio.resolve()
@@ -208,7 +211,8 @@ def load_study(path: str | Path) -> Study:
             raise _error(path, lines.of("role", role) or lines.of("name", name),
                          f"person {name} is a participant but has no code; add code = \"p…\" (their interview's code)")
         if code is not None and code not in codes_seen:
-            raise _error(path, lines.of("code", code), f"person {name} has code '{code}', which no interview uses")
+            problem = _error(path, lines.of("code", code), f"person {name} has code '{code}', which no interview uses")
+            study.unlisted_codes[code] = str(problem)
         person_id = code if role == "participant" else (study.interviewer_label if role == "interviewer" else _slug(name))
         study.people.append(Person(person_id, tuple(dict.fromkeys([name, *aliases])), role))
     names = {n.casefold() for p in study.people for full in p.names for n in [full, *full.split()]}
