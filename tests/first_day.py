@@ -124,3 +124,17 @@ def no_models(monkeypatch) -> None:
 
     monkeypatch.setattr(transcribe.anonymise.detect, "Detector", NoDetections)
     monkeypatch.setattr(transcribe.batch, "transcribe_interview", fake_recognition)
+
+
+class Interrupt:
+    """Recognition that records what it was asked to redo, and is interrupted (Ctrl-C) at one recording."""
+
+    def __init__(self, at: str | None = None):
+        self.at, self.calls = at, []
+
+    def __call__(self, job, engines, cache, settings, **kwargs):
+        self.calls.append((job.audio.name, set() if getattr(job, "redone", False) else set(settings.redo)))
+        if job.audio.name == self.at:
+            self.at = None
+            raise KeyboardInterrupt
+        return fake_recognition(job, engines, cache, settings, **kwargs)

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from first_day import invoke, make_study, no_models, typed
+from first_day import TYPED, invoke, make_study, no_models, typed
 
 
 @pytest.fixture(autouse=True)
@@ -147,3 +147,94 @@ def test_a_roster_code_that_no_interview_ever_had_is_still_a_mistake(tmp_path, m
     assert result.exit_code == 1
     text = " ".join(result.output.split())
     assert "study.toml, line 41: person Ann Lee has code 'p9', which no interview uses, here or in transcripts. Give the person the code of their interview" in text
+
+
+# --- 4. every mark and message true ----------------------------------------------------------------
+
+
+def test_resuming_an_interrupted_redo_redoes_only_what_was_not_finished(tmp_path, monkeypatch):
+    import transcribe.batch
+    from first_day import Interrupt
+
+    study, out = make_study(tmp_path / "study"), tmp_path / "transcripts"
+    assert invoke("run", study, "-o", out).exit_code == 0
+    interrupted = Interrupt(at="interview_02.wav")
+    monkeypatch.setattr(transcribe.batch, "transcribe_interview", interrupted)
+    stopped = invoke("run", study, "-o", out, "--redo", "recognise")
+    assert stopped.exit_code == 130
+    resumed = Interrupt()
+    monkeypatch.setattr(transcribe.batch, "transcribe_interview", resumed)
+    assert invoke("run", study, "-o", out, "--redo", "recognise").exit_code == 0
+    assert resumed.calls == [("interview_01.wav", set()), ("interview_02.wav", {"recognise"}),
+                             ("interview_03.wav", {"recognise"})]
+    text = " ".join(stopped.output.split())  # and the message said so
+    assert ("2 recording(s) not finished; run the same command again to resume (the 1 finished with --redo are not "
+            "redone).") in text
+    # Finished, the next --redo redoes every recording again.
+    again = Interrupt()
+    monkeypatch.setattr(transcribe.batch, "transcribe_interview", again)
+    assert invoke("run", study, "-o", out, "--redo", "recognise").exit_code == 0
+    assert all(stages == {"recognise"} for _, stages in again.calls)
+
+
+def test_init_on_a_folder_without_recordings_says_so(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = invoke("init", empty)
+    assert result.exit_code == 1
+    text = " ".join(result.output.split())
+    assert "There are no recordings in" in text and "so no study.toml was written" in text
+    assert "transcribe run" not in text and "p1-p0" not in text
+    assert not (empty / "study.toml").exists()
+    # Typed transcripts only: they are the interviews, and the next step is anonymise, not run.
+    folder = tmp_path / "typed"
+    typed(folder / "a.txt"), typed(folder / "b.docx.txt")
+    result = invoke("init", folder)
+    assert result.exit_code == 0, result.output
+    assert "2 typed transcript(s) as its interviews, codes p1-p2" in result.output
+    assert "then run: transcribe anonymise" in result.output and "transcribe run" not in result.output
+    import tomllib
+
+    study = tomllib.loads((folder / "study.toml").read_text())
+    assert [(i["audio"], i["codes"]) for i in study["interviews"]] == [("a.txt", ["p1"]), ("b.docx.txt", ["p2"])]
+
+
+def test_a_typed_file_without_speaker_labels_is_refused_and_unlabelled_text_is_named(tmp_path):
+    out = tmp_path / "transcripts"
+    plain = typed(tmp_path / "plain.txt", "We talked about the group and how it started.\nIt was good.\n")
+    result = invoke("anonymise", plain, "-o", out)
+    assert result.exit_code == 1
+    text = " ".join(result.output.split())
+    assert "plain.txt has no speaker labels, so who said what cannot be told" in text
+    assert not (out / "p1.txt").exists()
+    titled = typed(tmp_path / "titled.txt", "Interview with a volunteer\n\n" + TYPED)
+    result = invoke("anonymise", titled, "-o", out)
+    assert result.exit_code == 0, result.output
+    assert ("titled.txt: the text before the first speaker label (4 word(s)) was given to speaker S1; give it a "
+            "label, or remove it if it is a title.") in " ".join(result.output.split())
+
+
+def test_typed_transcripts_without_times_claim_no_duration(tmp_path):
+    out = tmp_path / "transcripts"
+    assert invoke("anonymise", typed(tmp_path / "a.txt"), "-o", out).exit_code == 0
+    header = (out / "p1.txt").read_text().splitlines()[1]
+    assert header.startswith("Duration not known (no times in the file), processed ") and "0 min" not in header
+    methods = (out / "methods.md").read_text()
+    assert "| p1 | no times |" in methods and "typed transcript(s) without times not counted" in methods
+
+
+def test_a_file_outside_the_study_file_is_told_the_exact_lines_to_add(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    make_study(tmp_path / "study")
+    path = typed(tmp_path / "study" / "typed" / "p4_typed.txt")
+    result = invoke("anonymise", path, "--study", "study/study.toml")
+    assert result.exit_code == 0, result.output
+    lines = '    [[interviews]]\n    audio = "typed/p4_typed.txt"\n    codes = ["p4"]\n'
+    assert ("p4_typed.txt is not in the study file; it is p4 for now. To keep it, add these lines to "
+            "study/study.toml:\n" + lines) in result.output
+    # The lines, added as they are, make it an interview of the study with that code.
+    toml = tmp_path / "study" / "study.toml"
+    toml.write_text(toml.read_text() + "\n" + lines)
+    again = invoke("anonymise", path, "--study", "study/study.toml")
+    assert again.exit_code == 0 and "not in the study file" not in again.output, again.output
+    assert "p4" in again.output and Path("transcripts/p4.txt").exists()

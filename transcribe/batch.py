@@ -20,7 +20,7 @@ from .audio import AUDIO_EXTENSIONS, Audio, decode, file_sha256, special_file
 from .binding import shown
 from .cache import StageCache
 from .errors import StorageError, TranscribeError
-from .folders import CODES, RUN_LOG, Folders, OutputSettings
+from .folders import CODES, REDO, RUN_LOG, Folders, OutputSettings
 from .pipeline import Engines, InterviewJob, RunSettings, transcribe_interview
 from .render import FileResult, Renderer
 from .storage import (
@@ -80,6 +80,7 @@ class Batch:
         # With a cluster (a cluster.Remote) its workers run the model stages, --redo included, and
         # save them in this batch's stage cache; here they are then all found there.
         self.remote = remote
+        self.redo = settings.redo
         self.settings = dataclasses.replace(settings, redo=frozenset()) if remote else settings
         self.output = output
         self.study = study or Study()
@@ -210,6 +211,7 @@ class Batch:
             results: list[FileResult] = []
             try:
                 jobs = self.plan(discover(paths))
+                redone = self._resume_redo(jobs)
                 self.reporter.begin(len(jobs))
                 if self.remote:
                     self.remote.start(jobs, self.cache, self.study.interviewer_voice)
@@ -221,6 +223,9 @@ class Batch:
                     self.reporter.file(index, job.audio, job.code)
                     remote_failure = self.remote.wait(index) if self.remote else None
                     result = self._run_one(job, decoded, remote_failure)
+                    if redone is not None and result.status in ("done", "not anonymised") and job.sha256:
+                        redone.add(job.sha256)
+                        self.folders.write_record(REDO, {"stages": sorted(self.redo), "done": sorted(redone)})
                     results.append(result)
                     log.info("%s: %s", result.code or "-", result.status)
                     self.reporter.done(result)
@@ -231,12 +236,25 @@ class Batch:
                 self.record_settings(stopping=True)
                 raise Stopped(results, jobs[len(results):], error) from None
             try:
+                (self.private / REDO).unlink(missing_ok=True)  # the --redo is complete: a new one redoes all
                 self.record_settings()
                 results.extend(self.withdraw())
                 self.renderer.write_methods(self.withdrawn_codes())
             except StorageError as error:  # the summary is still printed
                 raise Stopped(results, [], error) from None
         return results
+
+    def _resume_redo(self, jobs: list[InterviewJob]) -> set[str] | None:
+        """With --redo, the recordings an interrupted run of the same --redo already redid (they
+        are marked, and take their results from the cache); None without --redo."""
+        if not self.redo:
+            return None
+        record = self.folders.read_record(REDO)
+        done = set(record.get("done", [])) if record.get("stages") == sorted(self.redo) else set()
+        for job in jobs:
+            job.redone = job.sha256 in done
+        self.folders.write_record(REDO, {"stages": sorted(self.redo), "done": sorted(done)})
+        return done
 
     def _decode(self, job: InterviewJob) -> Audio | None:
         if job.duplicate_of is not None:

@@ -274,7 +274,9 @@ def _run_batch(paths: list[Path], out: Path, study_path: Path | None, settings, 
         console.say("Finished before stopping:")
         for line in summary_lines(stop.finished) or ["  (none)"]:
             console.say(line)
-        console.say(f"{len(stop.remaining)} recording(s) not finished; run the same command again to resume.")
+        redone = [r for r in stop.finished if r.status in ("done", "not anonymised")] if settings.redo else []
+        console.say(f"{len(stop.remaining)} recording(s) not finished; run the same command again to resume"
+                    + (f" (the {len(redone)} finished with --redo are not redone)." if redone else "."))
         sys.exit(1 if stop.reason else 130)
     reporter.end()
     withdrawn = [r for r in results if r.status == "withdrawn"]
@@ -339,7 +341,14 @@ def models(download, model_dir):
 @click.argument("folder", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite an existing study.toml.")
 def init(folder, force):
-    """Write a commented study.toml for the recordings in FOLDER, with codes p1…pN."""
+    """Write a commented study.toml for the recordings in FOLDER, with codes p1…pN.
+
+    A folder of typed transcripts (.txt, .docx, .srt, .vtt) and no recordings gets them as its
+    interviews, for `transcribe anonymise`.
+    """
+    from .audio import AUDIO_EXTENSIONS
+    from .binding import shown
+    from .importers import IMPORT_EXTENSIONS
     from .storage import atomic_write
     from .study import STUDY_FILE, audio_files, template
 
@@ -347,9 +356,23 @@ def init(folder, force):
     if target.exists() and not force:
         raise TranscribeError(f"{target} already exists. Edit it, or use --force to start again.")
     files = audio_files(folder)
-    atomic_write(target, template(folder), mode=0o600)
-    click.echo(f"Wrote {target} with {len(files)} interview(s), codes p1-p{len(files)}.")
-    click.echo("Add the names people may be called, then run: transcribe run " + str(folder))
+    typed = [] if files else sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
+                                    and p.suffix.lower() in IMPORT_EXTENSIONS)
+    if not files and not typed:
+        raise TranscribeError(
+            f"There are no recordings in {shown(folder)} (audio or video files: "
+            f"{', '.join(sorted(AUDIO_EXTENSIONS))}) and no typed transcripts ({', '.join(IMPORT_EXTENSIONS)}), so no "
+            "study.toml was written. Put the recordings there, or give the folder they are in: "
+            "transcribe init RECORDINGS")
+    atomic_write(target, template(folder) if files else template(folder, typed), mode=0o600)
+    if files:
+        click.echo(f"Wrote {target} with {len(files)} interview(s), codes p1-p{len(files)}.")
+        click.echo("Add the names people may be called, then run: transcribe run " + str(folder))
+        return
+    click.echo(f"Wrote {target} with {len(typed)} typed transcript(s) as its interviews, codes p1-p{len(typed)} "
+               f"(there are no recordings in {shown(folder)}).")
+    click.echo("Add the names people may be called, then run: transcribe anonymise "
+               + " ".join(shown(p) for p in typed))
 
 
 @cli.command()

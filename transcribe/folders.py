@@ -26,6 +26,7 @@ LAST_RUN = "manifest.json"  # the study file and output settings of the last run
 OWNED = "owned.json"  # every file the tool wrote, with its hashes
 COUNTS = "anonymisation.json"  # replacements per interview, for the methods record
 STUDIO = "studio.json"  # the review studio's marks (reviewed interviews)
+REDO = "redo.json"  # an interrupted --redo: the stages, and the recordings already redone
 RUN_LOG = "run.log"
 CACHE = "cache"  # stage results, by recording
 EDITS = "edits"  # the researcher's corrections, by recording

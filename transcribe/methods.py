@@ -50,7 +50,8 @@ def methods_record(transcripts: list[Transcript], anonymisation: dict[str, dict]
     transcripts = sorted(transcripts, key=lambda t: t.code)
     v = _versions()
     n = len(transcripts)
-    total = sum(t.duration for t in transcripts)
+    total = sum(t.duration for t in transcripts if t.timed)
+    untimed = sum(1 for t in transcripts if not t.timed)
     models = sorted({t.recognition.get("name", "unknown") for t in transcripts})
     speakers = Counter(t.settings.get("diarisation", {}).get("num_speakers") for t in transcripts)
     methods = Counter(t.roles.get("method", "unknown") for t in transcripts)
@@ -71,7 +72,9 @@ def methods_record(transcripts: list[Transcript], anonymisation: dict[str, dict]
                           for k, count in sorted(speakers.items(), key=lambda kv: str(kv[0]))]) if speakers else "none"
     diarisers = sorted({t.models.get("diarisation", {}).get("name", "") for t in transcripts} - {""}) or ["pyannote"]
     paragraph = [
-        f"{n} interview recording(s) (total duration {clock(total)}) were transcribed automatically and "
+        f"{n} interview recording(s) (total duration {clock(total)}"
+        + (f"; {untimed} typed transcript(s) without times not counted" if untimed else "")
+        + ") were transcribed automatically and "
         f"offline with transcribe {__version__}: speech recognition with openai-whisper {v['openai-whisper']} "
         f"(model {', '.join(models)}) and speaker diarisation with pyannote.audio {v['pyannote.audio']} "
         f"({', '.join(diarisers)}; {speaker_text}).",
@@ -125,6 +128,6 @@ def methods_record(transcripts: list[Transcript], anonymisation: dict[str, dict]
         words = sum(1 for turn in t.turns for w in turn.words if w.text.strip())
         counts = count_flags(t)
         replacements = sum(anonymisation.get(t.code, {}).get("replacements", {}).values())
-        lines.append(f"| {t.code} | {clock(t.duration)} | {len(t.turns)} | {words} | "
+        lines.append(f"| {t.code} | {clock(t.duration) if t.timed else 'no times'} | {len(t.turns)} | {words} | "
                      f"{counts['inaudible'] + counts['crosstalk']} | {replacements if t.code in anonymisation else '-'} |")
     return "\n".join(lines) + "\n"

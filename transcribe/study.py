@@ -316,7 +316,7 @@ def audio_files(folder: Path) -> list[Path]:
 
 TEMPLATE_HEADER = """\
 # Study file for `transcribe`. It names people, so keep it private, beside the recordings.
-# Edit it, then run:  transcribe run {folder}
+# Edit it, then run:  {command}
 #
 # [study]       settings for the whole study
 # [[interviews]] one entry per recording: its audio file, participant code(s), number of speakers
@@ -334,8 +334,9 @@ vocabulary = []              # spellings that help recognition: project names, j
 """
 
 
-def template(folder: Path) -> str:
-    """A commented study.toml proposing codes p1…pN for the audio files in `folder`, in file order.
+def template(folder: Path, files: list[Path] | None = None) -> str:
+    """A commented study.toml proposing codes p1…pN for the audio files in `folder` (or `files`,
+    typed transcripts say), in file order.
 
     Values are written by a TOML library, so any file name (quotes, backslashes) stays valid TOML;
     the result is parsed once more before it is returned.
@@ -343,8 +344,11 @@ def template(folder: Path) -> str:
     import tomli_w
 
     name = (folder.name or ".").replace("\n", " ").replace("\r", " ")
-    parts = [TEMPLATE_HEADER.format(folder=name)]
-    files = audio_files(folder)
+    recordings = files is None
+    files = audio_files(folder) if recordings else files
+    command = f"transcribe run {name}" if recordings else "transcribe anonymise " + " ".join(
+        f"{name}/{f.relative_to(folder).as_posix()}" for f in files)
+    parts = [TEMPLATE_HEADER.format(command=command.replace("\n", " ").replace("\r", " "))]
     for number, audio in enumerate(files, start=1):
         relative = audio.relative_to(folder).as_posix()
         entry = tomli_w.dumps({"audio": relative}) + f'codes = ["p{number}"]\n'

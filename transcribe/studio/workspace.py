@@ -134,7 +134,7 @@ class Studio:
             check = [f for f in found if review.needs_check(f, p.transcript)]
             interviews.append({
                 "code": code,
-                "duration": clock(p.raw.duration),
+                "duration": clock(p.raw.duration) if p.raw.timed else "no times",
                 "anonymised": self.folders.shareable(code, "txt").exists(),
                 "detections": len(found),
                 "check_first": len(check),
