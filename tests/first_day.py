@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 from audio_files import encode
 from click.testing import CliRunner
-from conftest import NoDetections
 
 from transcribe.cli import cli
 
@@ -56,7 +55,8 @@ code = "p3"
 
 # What "recognition" hears in each recording: (speaker, text) per turn, "P" for the participant.
 SPOKEN = {
-    "interview_01.wav": [("I", "Hello, my name is Helen and I am a researcher on the scheme."),
+    "interview_01.wav": [("I", "Hello, my name is Helen and I am a researcher on the scheme, and I would like to hear "
+                                "about your time with the group, what you did each week and what changed."),
                          ("P", "My name is Sarah Jones and I have lived in Lewisham for most of my life."),
                          ("I", "Thank you, Sarah. What brought you to the scheme?"),
                          ("P", "A friend told me about it and I went along with my brother.")],
@@ -118,11 +118,31 @@ def fake_recognition(job, engines, cache, settings, *, audio=None, progress=None
                       models={"recognition": {"name": "tiny.en"}}, processed="2026-12-01")
 
 
+# Words "detection" takes for identifiers wherever they stand: (category, source, score).
+GUESSES = {"scheme": ("organisation", "ner", 0.85), "brother": ("person", "gazetteer", 0.5)}
+
+
+class GuessingDetector:
+    """Finds the words of GUESSES, except where the study's allow list says never (as the real one)."""
+
+    def __init__(self, config=None):
+        self.config = config
+
+    def detect(self, text, probabilities=None):
+        import re
+
+        from transcribe.anonymise.detect import Detection
+
+        allowed = {a.casefold() for a in self.config.allow}
+        return [Detection(m.start(), m.end(), m.group(), *GUESSES[m.group().casefold()], None)
+                for m in re.finditer(r"\w+", text) if m.group().casefold() in GUESSES and m.group().casefold() not in allowed]
+
+
 def no_models(monkeypatch) -> None:
     import transcribe.anonymise.detect
     import transcribe.batch
 
-    monkeypatch.setattr(transcribe.anonymise.detect, "Detector", NoDetections)
+    monkeypatch.setattr(transcribe.anonymise.detect, "Detector", GuessingDetector)
     monkeypatch.setattr(transcribe.batch, "transcribe_interview", fake_recognition)
 
 

@@ -238,3 +238,46 @@ def test_a_file_outside_the_study_file_is_told_the_exact_lines_to_add(tmp_path, 
     again = invoke("anonymise", path, "--study", "study/study.toml")
     assert again.exit_code == 0 and "not in the study file" not in again.output, again.output
     assert "p4" in again.output and Path("transcripts/p4.txt").exists()
+
+
+def test_a_reflow_message_names_its_real_cause_and_lines(tmp_path):
+    study, out = make_study(tmp_path / "study"), tmp_path / "transcripts"
+    assert invoke("run", study, "-o", out).exit_code == 0
+    assert "[Organisation 1]" in (out / "p1.txt").read_text()  # "scheme", a guess of the language model
+    # The researcher says never to replace it (Shift+N in the studio adds it to the allow list).
+    toml = study / "study.toml"
+    toml.write_text(toml.read_text().replace('allow = ["WellTogether"]', 'allow = ["WellTogether", "scheme"]'))
+    result = invoke("apply", "-o", out)
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert ("p1 done: 4 identifier(s) found, 1 to check first; line numbers changed from line 2 on (an identifier no "
+            "longer replaced (never replace, or the allow list) re-flowed lines 2-3 and 6, so the lines after them "
+            "moved: 1 line(s) fewer in all); check citations of those lines") in text, text
+    assert "newly found" not in text
+
+
+# --- 5. every command ends with what it did and what to do next ------------------------------------
+
+
+def test_run_and_export_end_with_what_they_did_and_the_next_command(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    make_study(tmp_path / "study")
+    run = invoke("run", "study")
+    assert run.exit_code == 0, run.output
+    tail = run.output.split("Finished 3 of 3 recording(s):")[1]
+    assert "p1     interview_01.wav: done: 6 identifier(s) found, 1 to check first" in tail
+    assert "Shareable transcripts: transcripts/   Identifiable files and the key: transcripts.private/" in tail
+    assert "14 identifier(s) found in 3 interview(s), 1 to check first." in tail
+    assert tail.rstrip().splitlines()[-1].startswith(
+        'Next: transcribe review   (check the 1 item(s) marked "check first", then Render all), then share transcripts/')
+    export = invoke("export", "--format", "+docx")
+    assert export.exit_code == 0, export.output
+    assert "Wrote in transcripts/:" in export.output
+    assert "  p1.docx p2.docx p3.docx" in export.output
+    assert export.output.rstrip().splitlines()[-1].startswith("Next: transcribe review")
+
+
+def test_the_top_level_help_describes_review_as_it_is():
+    text = invoke("--help").output
+    line = next(line for line in text.splitlines() if "transcribe review" in line)
+    assert "browser" in line and "review.csv" not in line

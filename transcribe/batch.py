@@ -323,7 +323,7 @@ class Batch:
                     continue
                 path = self.folders.identifiable(code)
                 transcript = Transcript.from_json(path.read_text())
-                result = FileResult(path, transcript.code, "done", duration=transcript.duration)
+                result = FileResult(Path(""), transcript.code, "done", duration=transcript.duration)
                 self.renderer.write(transcript, result, cached_only=True)
                 results.append(result)
             self.record_settings()
@@ -451,11 +451,13 @@ def open_study(paths: list[Path], study_path: Path | None, out: Path | None = No
 
 
 def summary_lines(results: list[FileResult]) -> list[str]:
+    """One line per interview: its code, input file, status, what was found and any note."""
     lines = []
     for r in results:
         flag = "  (check speaker roles: low confidence)" if r.low_confidence_roles else ""
-        what = f"{r.status}{': ' + r.message if r.message else ''}"
-        name = "" if r.status == "withdrawn" else f" {r.audio.name}:"
+        found = [f"{r.detections} identifier(s) found, {r.check_first} to check first"] if r.status == "done" else []
+        notes = "; ".join(found + ([r.message] if r.message else []))
+        what = f"{r.status}{': ' + notes if notes else ''}"
+        name = f" {r.audio.name}:" if r.audio.name and r.status != "withdrawn" else ""
         lines.append(f"  {r.code or '-':<6}{name} {what}{flag}")
     return lines
-

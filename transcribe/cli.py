@@ -121,7 +121,7 @@ def cli():
     Typical use:
         transcribe init recordings/       # write recordings/study.toml, then edit it
         transcribe run recordings/        # transcripts/ (shareable) + transcripts.private/
-        transcribe review                 # what was anonymised; edit review.csv
+        transcribe review                 # check, correct and approve in the browser
         transcribe apply                  # re-render with your decisions
         transcribe anonymise typed/*.docx # transcripts made elsewhere, same study key
 
@@ -285,18 +285,41 @@ def _run_batch(paths: list[Path], out: Path, study_path: Path | None, settings, 
     console.say(f"\nFinished {len(ok)} of {len(results)} recording(s):")
     for line in summary_lines(results + withdrawn):
         console.say(line)
-    if not output.anonymise:
-        console.say(f"Not anonymised: transcripts are only in {batch.private} (not shareable).")
-    elif ok:
-        console.say(f"Shareable transcripts: {batch.out}/   Identifiable files and the key: {batch.private}/")
     from .anonymise.languages import no_model_warning
+    from .binding import shown
 
+    if not output.anonymise:
+        console.say(f"Not anonymised: transcripts are only in {shown(batch.private)}/ (not shareable).")
     warning = no_model_warning(settings.language)
     if output.anonymise and warning:
         console.say(warning)
     if any(r.low_confidence_roles for r in results):
         console.say("Some speaker roles were decided with low confidence: check them, or set roles in the study file.")
+    if output.anonymise:
+        _next_steps(console, results, batch.folders, out)
     sys.exit(0 if len(ok) == len(results) else 1)
+
+
+def _next_steps(console: Console, results, folders, out: Path) -> None:
+    """Where the files are, what was found, and the command to run next."""
+    from .binding import shown
+
+    done = [r for r in results if r.status == "done"]
+    failed = [r for r in results if r.status == "failed"]
+    option = "" if Path(out) == Path("transcripts") else f" -o {shown(folders.out)}"
+    if failed:
+        console.say(f"{len(failed)} failed: the reason is beside each above; fix it and run the same command again.")
+    if not done:
+        return
+    found, check = sum(r.detections for r in done), sum(r.check_first for r in done)
+    console.say(f"Shareable transcripts: {shown(folders.out)}/   Identifiable files and the key: {shown(folders.private)}/")
+    console.say(f"{found} identifier(s) found in {len(done)} interview(s), {check} to check first.")
+    if check:
+        console.say(f"Next: transcribe review{option}   (check the {check} item(s) marked \"check first\", then "
+                    f"Render all), then share {shown(folders.out)}/")
+    else:
+        console.say(f"Next: transcribe review{option}   (read and approve each interview), then share "
+                    f"{shown(folders.out)}/")
 
 
 def _cluster(address: str | None, settings, study, console: Console):
@@ -415,19 +438,17 @@ def anonymise(files, out, formats, width, timestamps, study_path, new_study, int
     console.say(f"\nAnonymised {len(ok)} of {len(results)} transcript(s):")
     for line in summary_lines(results):
         console.say(line)
-    folders = Folders.of(out)
-    if ok:
-        console.say(f"Shareable transcripts: {folders.out}/   Identifiable files and the key: {folders.private}/")
     from .anonymise.languages import no_model_warning
 
     warning = no_model_warning(study.language)
     if warning:
         console.say(warning)
+    _next_steps(console, results, Folders.of(out), out)
     sys.exit(0 if len(ok) == len(results) else 1)
 
 
 def _rerender(out: Path, formats: str | None, width: int | None, timestamps: bool | None, quiet: bool,
-              verbose: bool) -> None:
+              verbose: bool, listing: bool = False) -> None:
     """Render the cached transcripts again (apply, export): no model runs. Exits with the status."""
     from .batch import Batch, summary_lines
     from .folders import Folders, OutputSettings
@@ -446,10 +467,25 @@ def _rerender(out: Path, formats: str | None, width: int | None, timestamps: boo
                             width or last.output.width,
                             last.output.timestamps if timestamps is None else timestamps, last.output.anonymise)
     _check_width(output.width)
-    results = Batch(out, RunSettings(), output, study).rerender()
+    batch = Batch(out, RunSettings(), output, study)
+    results = batch.rerender()
     console = Console(quiet)
+    rendered = [r for r in results if r.status != "withdrawn"]
+    console.say(f"Rendered {len(rendered)} interview(s) again from the cache"
+                + (" with the decisions in review.csv:" if output.anonymise else ":"))
     for line in summary_lines(results):
         console.say(line)
+    if listing:
+        from .binding import shown
+
+        by_format: dict[str, list[str]] = {}
+        for path in dict.fromkeys(batch.renderer.written):
+            by_format.setdefault(path.name.split(".", 1)[1], []).append(path.name)
+        console.say(f"Wrote in {shown(batch.folders.out)}/:")
+        for names in by_format.values():
+            console.say("  " + " ".join(names))
+    if output.anonymise:
+        _next_steps(console, results, batch.folders, out)
     sys.exit(0 if all(r.status != "failed" for r in results) else 1)
 
 
@@ -479,7 +515,7 @@ def export(folder, out, formats, width, timestamps, quiet, verbose):
         if out is not None and Path(out) != Path(folder):
             raise click.UsageError(f"Two output folders given ({folder} and -o {out}): give only -o.")
         click.echo(f"Note: `transcribe export {folder}` is deprecated; use `transcribe export -o {folder}`.", err=True)
-    _rerender(out or folder or Path("transcripts"), formats, width, timestamps, quiet, verbose)
+    _rerender(out or folder or Path("transcripts"), formats, width, timestamps, quiet, verbose, listing=True)
 
 
 @cli.command()
