@@ -63,9 +63,10 @@ SPOKEN = {
     "interview_02.wav": [("I", "Good morning, I am Helen. Could you introduce yourself?"),
                          ("P", "I am David Okafor and I heard about it from Sarah Jones in Lewisham."),
                          ("I", "What has changed for you, David?"),
-                         ("P", "My blood pressure is down and I sleep better than before.")],
+                         ("P", "My blood pressure is down and I sleep better than before. The Well Together group "
+                               "meets in Plefton. Together we walk every week.")],
     "interview_03.wav": [("I", "Hello, I am Helen. How did you get involved with the scheme, Maggie?"),
-                         ("P", "After my husband died my neighbour took me to a coffee morning."),
+                         ("P", "After my husband died my neighbour took me to a coffee morning and we went together."),
                          ("I", "Thank you so much, Maggie."),
                          ("P", "It has given me a reason to get dressed in the morning.")],
 }
@@ -119,11 +120,13 @@ def fake_recognition(job, engines, cache, settings, *, audio=None, progress=None
 
 
 # Words "detection" takes for identifiers wherever they stand: (category, source, score).
-GUESSES = {"scheme": ("organisation", "ner", 0.85), "brother": ("person", "gazetteer", 0.5)}
+# As written (a language model reads capitals): "Together" is guessed, "together" is not.
+GUESSES = {"scheme": ("organisation", "ner", 0.85), "brother": ("person", "gazetteer", 0.5),
+           "Together": ("person", "ner", 0.85), "Plefton": ("place", "ner", 0.85)}
 
 
 class GuessingDetector:
-    """Finds the words of GUESSES, except where the study's allow list says never (as the real one)."""
+    """Finds the words of GUESSES, except inside what the study never replaces (as the real one does)."""
 
     def __init__(self, config=None):
         self.config = config
@@ -133,9 +136,13 @@ class GuessingDetector:
 
         from transcribe.anonymise.detect import Detection
 
-        allowed = {a.casefold() for a in self.config.allow}
-        return [Detection(m.start(), m.end(), m.group(), *GUESSES[m.group().casefold()], None)
-                for m in re.finditer(r"\w+", text) if m.group().casefold() in GUESSES and m.group().casefold() not in allowed]
+        from transcribe.anonymise.recognizers import phrases
+
+        matcher = getattr(phrases, "compound_regex", None) or phrases.phrase_regex  # the detector's own
+        allowed = [m.span() for a in self.config.allow for m in matcher(a).finditer(text)]
+        return [Detection(m.start(), m.end(), m.group(), *GUESSES[m.group()], None)
+                for m in re.finditer(r"\w+", text)
+                if m.group() in GUESSES and not any(a <= m.start() and m.end() <= b for a, b in allowed)]
 
 
 def no_models(monkeypatch) -> None:

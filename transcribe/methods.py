@@ -60,8 +60,9 @@ def methods_record(transcripts: list[Transcript], anonymisation: dict[str, dict]
     for t in transcripts:
         flags.update(count_flags(t))
     replaced = Counter()
-    rejected = custom = 0
+    rejected = custom = local = 0
     for counts in anonymisation.values():
+        local += counts.get("local", 0)
         replaced.update(counts.get("replacements", {}))
         rejected += counts.get("rejected", 0)
         custom += counts.get("custom", 0)
@@ -117,6 +118,11 @@ def methods_record(transcripts: list[Transcript], anonymisation: dict[str, dict]
             f"Replacements made: {detail}. Every detection was listed with its context for review; "
             f"{rejected} proposal(s) were rejected and {custom} replaced by the researcher's own wording. "
             "The re-identification key is kept separately from the transcripts.")
+        if local:
+            paragraph.append(
+                f"{local} detection(s) that were unsure or made only of ordinary or very short words were replaced "
+                "where they stood by an unnumbered placeholder ([Name], [Place], [Organisation]) and kept out of the "
+                "study-wide key, so that a wrong guess was not searched for in every interview.")
     lines = [
         "# Methods record", "",
         f"Written by transcribe {__version__}. The paragraph below describes what was run; adapt it to your study.", "",
