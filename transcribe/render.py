@@ -195,7 +195,7 @@ class Renderer:
                 if k >= len(was) or was[k] != line:
                     changed.append(number)
                     moved.add(turn)
-        spans = _spans(changed or [len(now)])
+        spans = line_spans(changed or [len(now)])
         first = next((i + 1 for i, (x, y) in enumerate(zip(old, now)) if x != y), min(len(old), len(now)) + 1)
         cause = _reflow_cause(before, found, words)
         if len(now) == len(old):
@@ -282,7 +282,7 @@ def _reflow_cause(before: dict, found: list[list[int]], words: str) -> str:
     return " and ".join(causes) or "a change in what was detected"
 
 
-def _spans(numbers: list[int]) -> str:
+def line_spans(numbers: list[int]) -> str:
     """Line numbers as the researcher reads them: "lines 2-3 and 6"."""
     runs: list[list[int]] = []
     for n in numbers:

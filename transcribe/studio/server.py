@@ -189,12 +189,15 @@ def create_server(out: Path, port: int = 0):
 def serve(out: Path, port: int = 0, open_browser: bool = True, say=print) -> None:
     """Serve the studio until interrupted (Ctrl-C), opening the browser on it."""
     server, url = create_server(out, port)
-    say(f"Review studio: {url}\nPress Ctrl-C to stop.")
-    if open_browser:
-        threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
-    try:
-        server.serve_forever()
+    try:  # Ctrl-C at any moment from here stops the studio the same way
+        say(f"Review studio: {url}\nPress Ctrl-C to stop.")
+        if open_browser:
+            threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
+        server.serve_forever()  # Werkzeug's returns on Ctrl-C instead of raising KeyboardInterrupt
     except KeyboardInterrupt:
-        say("Review studio stopped.")
+        pass
     finally:
         server.server_close()
+    option = "" if Path(out) == Path("transcripts") else f" -o {out}"
+    say(f"Review studio stopped. Your decisions and corrections are saved; `transcribe apply{option}` writes any "
+        "you did not render.")
