@@ -441,7 +441,7 @@ def open_study(paths: list[Path], study_path: Path | None, out: Path | None = No
     if out is not None:
         folders = Folders.of(out)
         if path is None and not new_study:
-            path, origin = study_for(folders, None)
+            path, origin = study_for(folders)
         note = check_study(folders, path, new_study)
     if path:
         say(f"Study file: {shown(path)}" + (f" ({origin})" if origin else ""))

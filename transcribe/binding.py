@@ -53,12 +53,9 @@ def _study_of(folders: Folders) -> Path | None:
     return last.study.resolve() if last and last.study else None
 
 
-def study_for(folders: Folders, given: Path | None) -> tuple[Path | None, str | None]:
-    """The study file of a run or an import into `folders`: the one given or found beside the
-    inputs, else the one the folders' last run used. Returns it and a line saying where it came
-    from when it was not given; raises if the folders' study file is gone."""
-    if given is not None:
-        return given, None
+def study_for(folders: Folders) -> tuple[Path | None, str | None]:
+    """The study file the folders' last run used, for a run or an import given none, and where it
+    came from (None, None: there is none); raises if that study file is gone."""
     last = folders.read_last_run()
     if last is None or last.study is None:
         return None, None
