@@ -206,7 +206,7 @@ def study_run(tmp_path_factory):
         private = out.with_name("transcripts.private")
         private.mkdir(mode=0o700)
         shutil.copytree(Path(kept, "cache"), private / "cache")
-    result = CliRunner().invoke(cli, ["run", str(SAMPLES), "-o", str(out), "--format", "all"])
+    result = CliRunner().invoke(cli, ["run", str(SAMPLES), "-o", str(out), "--format", "all", "--new-study"])
     assert result.exit_code == 0, result.output
     return out, out.with_name("transcripts.private"), result.output
 

@@ -74,7 +74,7 @@ def test_rerun_reuses_every_stage_and_gives_identical_outputs(study_run, tmp_pat
     shutil.copytree(out, copy)
     shutil.copytree(private, copy.with_name("transcripts.private"))
     before = {p.name: p.read_bytes() for p in copy.iterdir()}
-    result = CliRunner().invoke(cli, ["run", str(SAMPLES), "-o", str(copy), "--format", "all", "-v"])
+    result = CliRunner().invoke(cli, ["run", str(SAMPLES), "-o", str(copy), "--format", "all", "-v", "--new-study"])
     assert result.exit_code == 0, result.output
     assert result.output.count("reused from the cache") == 6  # diarisation + recognition, three interviews
     assert {p.name: p.read_bytes() for p in copy.iterdir()} == before

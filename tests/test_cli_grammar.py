@@ -111,7 +111,7 @@ def test_summary_says_when_anonymisation_has_no_model_for_the_language(monkeypat
         return [FileResult(SAMPLES / "interview_01.flac", "p1", "done", duration=79.9)]
 
     monkeypatch.setattr(transcribe.batch.Batch, "run", fake_run)
-    result = invoke("run", str(SAMPLES / "interview_01.flac"), "-o", str(tmp_path / "out"), "--language", language,
+    result = invoke("run", str(SAMPLES / "interview_01.flac"), "-o", str(tmp_path / "out"), "--new-study", "--language", language,
                     "--model", "base")
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())

@@ -110,7 +110,7 @@ def every_file_text(folder: Path) -> str:
 def run_on_ray(out: Path, watch: ProcessWatch):
     watch.start()
     try:
-        return CliRunner().invoke(cli, ["run", str(SAMPLES), "-o", str(out), "--format", "all", "--ray"])
+        return CliRunner().invoke(cli, ["run", str(SAMPLES), "-o", str(out), "--format", "all", "--new-study", "--ray"])
     finally:
         watch.stop.set()
         watch.join()
@@ -165,7 +165,7 @@ def test_ray_takes_an_optional_address(monkeypatch, tmp_path):
 
     seen = []
     monkeypatch.setattr(transcribe.cli, "_run_batch", lambda paths, out, study, settings, output, console,
-                        ray_address=None: seen.append((ray_address, [str(p) for p in paths])))
+                        ray_address=None, **_: seen.append((ray_address, [str(p) for p in paths])))
     folder = str(SAMPLES)
     cases = [
         (["run", folder], (None, [folder])),
@@ -189,7 +189,7 @@ def test_ray_takes_an_optional_address(monkeypatch, tmp_path):
 
 def test_without_ray_installed_the_error_says_how_to_install_it(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "ray", None)  # import ray fails as it does where it is not installed
-    result = CliRunner().invoke(cli, ["run", str(SAMPLES / "interview_01.flac"), "-o", str(tmp_path / "out"), "--ray"])
+    result = CliRunner().invoke(cli, ["run", str(SAMPLES / "interview_01.flac"), "-o", str(tmp_path / "out"), "--new-study", "--ray"])
     assert result.exit_code == 1
     assert "pip install 'transcribe-interviews[cluster]'" in result.output
     assert not (tmp_path / "out").exists()

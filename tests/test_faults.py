@@ -162,7 +162,7 @@ def test_full_disk_or_read_only_folder_is_a_clear_error_and_earlier_outputs_stay
         return real_replace(source, target, *args, **kwargs)
 
     monkeypatch.setattr(os, "replace", failing)
-    result = CliRunner().invoke(cli, ["run", str(SAMPLES), "-o", str(finished), "--format", "all", "--timestamps"])
+    result = CliRunner().invoke(cli, ["run", str(SAMPLES), "-o", str(finished), "--format", "all", "--timestamps", "--new-study"])
     assert result.exit_code == 1
     assert message in result.output and "run the same command again" in result.output
     assert "Traceback" not in result.output

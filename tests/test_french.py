@@ -264,7 +264,7 @@ def test_run_summary_warns_only_for_languages_without_a_model(monkeypatch, tmp_p
         return [FileResult(SAMPLES / "interview_01.flac", "p1", "done", duration=79.9)]
 
     monkeypatch.setattr(transcribe.batch.Batch, "run", fake_run)
-    result = CliRunner().invoke(cli, ["run", str(SAMPLES / "interview_01.flac"), "-o", str(tmp_path / "out"),
+    result = CliRunner().invoke(cli, ["run", str(SAMPLES / "interview_01.flac"), "-o", str(tmp_path / "out"), "--new-study",
                                       "--language", language, "--model", "base"])
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())

@@ -179,7 +179,7 @@ def test_cli_log_lines_when_not_a_terminal(study_run, tmp_path):
     copy = tmp_path / "transcripts"
     shutil.copytree(out, copy)
     shutil.copytree(private, copy.with_name("transcripts.private"))
-    result = CliRunner().invoke(cli, ["run", str(SAMPLES), "-o", str(copy)])
+    result = CliRunner().invoke(cli, ["run", str(SAMPLES), "-o", str(copy), "--new-study"])
     assert result.exit_code == 0, result.output
     assert "3 recording(s), 3.7 min of audio, on the CPU" in result.output
     for code in ("p1", "p2", "p3"):

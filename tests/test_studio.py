@@ -252,10 +252,12 @@ def test_never_replace_adds_to_the_study_files_allow_list_and_keeps_its_comments
     assert not any(d["text"] == place["text"] for d in data["interview"]["detections"])
 
 
-def test_review_without_a_run_says_what_to_do(tmp_path):
+def test_review_without_a_run_says_what_to_do(tmp_path, monkeypatch):
     from click.testing import CliRunner
 
     from transcribe.cli import cli
 
+    monkeypatch.chdir(tmp_path)  # no output folder near here either
+
     result = CliRunner().invoke(cli, ["review", "-o", str(tmp_path / "transcripts"), "--no-browser"])
-    assert result.exit_code == 1 and "run `transcribe run` first" in result.output
+    assert result.exit_code == 1 and "Run `transcribe run RECORDINGS` first" in result.output

@@ -17,9 +17,10 @@ from pathlib import Path
 from . import __version__
 from .anonymise.prepare import Anonymiser
 from .audio import AUDIO_EXTENSIONS, Audio, decode, file_sha256, special_file
+from .binding import shown
 from .cache import StageCache
 from .errors import StorageError, TranscribeError
-from .folders import CODES, RUN_LOG, Folders, OutputSettings
+from .folders import CODES, REDO, RUN_LOG, Folders, OutputSettings
 from .pipeline import Engines, InterviewJob, RunSettings, transcribe_interview
 from .render import FileResult, Renderer
 from .storage import (
@@ -79,6 +80,7 @@ class Batch:
         # With a cluster (a cluster.Remote) its workers run the model stages, --redo included, and
         # save them in this batch's stage cache; here they are then all found there.
         self.remote = remote
+        self.redo = settings.redo
         self.settings = dataclasses.replace(settings, redo=frozenset()) if remote else settings
         self.output = output
         self.study = study or Study()
@@ -123,20 +125,60 @@ class Batch:
         jobs.sort(key=lambda j: order.get(j.audio.resolve(), len(order)))
         return jobs
 
+    def used_codes(self) -> set[str]:
+        """Every code these folders already use: the transcripts they hold, the files the tool
+        wrote, and the codes given to recordings and transcripts outside the study file."""
+        return set(self.folders.codes()) | self.renderer.owned.codes() | set(self._load_codes().values())
+
     def assign_code(self, job: InterviewJob, sha256: str) -> None:
-        """Give a recording outside the study file its code: the one it had before (unless the
-        study file now gives that code to another recording), or the next free one."""
+        """Give a recording (or typed transcript) outside the study file its code: the one it had
+        before, unless the study file now gives that code to another recording or these folders
+        hold it for other content; else the next code these folders and the study never used."""
         codes = self._load_codes()
         study_codes = {c for entry in self.study.interviews for c in entry.codes}
         code = codes.get(sha256)
-        if code is None or code in study_codes:
-            used = study_codes | set(codes.values())
-            code = codes[sha256] = _next_code(used)
+        if code is None or code in study_codes or self.folders.content_of(code) not in (None, sha256):
+            code = codes[sha256] = _next_code(study_codes | self.used_codes())
             self._save_codes(codes)
             if self.study.path:
                 self.reporter.say(f"{job.audio.name} is not in the study file; it is {code} for now. "
-                                  f"Add it to {self.study.path.name}.")
+                                  + self._listing_hint(job.audio, code))
         job.codes = [code]
+
+    def check_codes(self, job: InterviewJob, sha256: str) -> None:
+        """Refuse a study-file code that these folders already gave to other content (a recording
+        or transcript outside the study file): writing it would overwrite that interview."""
+        given = {code: content for content, code in self._load_codes().items()}
+        for code in job.codes:
+            other = given.get(code)
+            if other is not None and other != sha256 and self.folders.content_of(code) == other:
+                raise TranscribeError(
+                    f"{code} is already the code of another recording or transcript in {shown(self.out)} (given to it "
+                    f"because the study file did not list it), so {job.audio.name} cannot be {code}; nothing was "
+                    f"overwritten. Give {job.audio.name} another code in {shown(self.study.path)}, or list the other "
+                    "one there with its own code, and run again.")
+
+    def check_roster_codes(self) -> None:
+        """A participant on the roster whose code no interview in the study file has: their
+        interview was withdrawn (these folders hold it), and they keep their code wherever other
+        interviews mention them; or the code is a mistake, refused with the study file's line."""
+        for code, problem in self.study.unlisted_codes.items():
+            if code not in self.used_codes():
+                raise TranscribeError(f"{problem}, here or in {shown(self.out)}. Give the person the code of their "
+                                      "interview (or remove the code if they are not a participant).")
+
+    def _listing_hint(self, path: Path, code: str) -> str:
+        """The lines that list `path` in the study file with `code`, to copy into it."""
+        import tomli_w
+
+        study = self.study.path
+        try:
+            relative = path.resolve().relative_to(study.parent.resolve()).as_posix()
+        except ValueError:
+            return (f"To keep it, move {path.name} into {shown(study.parent)} (or a folder inside it), then list it in "
+                    f"{shown(study)} as [[interviews]] with audio = its path from there and codes = [\"{code}\"].")
+        lines = ["[[interviews]]", *tomli_w.dumps({"audio": relative}).splitlines(), f'codes = ["{code}"]']
+        return f"To keep it, add these lines to {shown(study)}:\n" + "\n".join(f"    {line}" for line in lines)
 
     @staticmethod
     def _content_key(path: Path) -> str:
@@ -164,10 +206,12 @@ class Batch:
             for folder in (self.out, self.private):
                 remove_stale_temporaries(folder)
             self.renderer.check_study_files()
+            self.check_roster_codes()
             jobs: list[InterviewJob] = []
             results: list[FileResult] = []
             try:
                 jobs = self.plan(discover(paths))
+                redone = self._resume_redo(jobs)
                 self.reporter.begin(len(jobs))
                 if self.remote:
                     self.remote.start(jobs, self.cache, self.study.interviewer_voice)
@@ -179,6 +223,9 @@ class Batch:
                     self.reporter.file(index, job.audio, job.code)
                     remote_failure = self.remote.wait(index) if self.remote else None
                     result = self._run_one(job, decoded, remote_failure)
+                    if redone is not None and result.status in ("done", "not anonymised") and job.sha256:
+                        redone.add(job.sha256)
+                        self.folders.write_record(REDO, {"stages": sorted(self.redo), "done": sorted(redone)})
                     results.append(result)
                     log.info("%s: %s", result.code or "-", result.status)
                     self.reporter.done(result)
@@ -189,12 +236,25 @@ class Batch:
                 self.record_settings(stopping=True)
                 raise Stopped(results, jobs[len(results):], error) from None
             try:
+                (self.private / REDO).unlink(missing_ok=True)  # the --redo is complete: a new one redoes all
                 self.record_settings()
                 results.extend(self.withdraw())
                 self.renderer.write_methods(self.withdrawn_codes())
             except StorageError as error:  # the summary is still printed
                 raise Stopped(results, [], error) from None
         return results
+
+    def _resume_redo(self, jobs: list[InterviewJob]) -> set[str] | None:
+        """With --redo, the recordings an interrupted run of the same --redo already redid (they
+        are marked, and take their results from the cache); None without --redo."""
+        if not self.redo:
+            return None
+        record = self.folders.read_record(REDO)
+        done = set(record.get("done", [])) if record.get("stages") == sorted(self.redo) else set()
+        for job in jobs:
+            job.redone = job.sha256 in done
+        self.folders.write_record(REDO, {"stages": sorted(self.redo), "done": sorted(done)})
+        return done
 
     def _decode(self, job: InterviewJob) -> Audio | None:
         if job.duplicate_of is not None:
@@ -208,6 +268,8 @@ class Batch:
             audio = decoded.get()
             if not job.codes:
                 self.assign_code(job, audio.sha256)
+            else:
+                self.check_codes(job, audio.sha256)
             if remote_failure is not None:  # reported as the same error here would be
                 raise remote_failure.exception()
             transcript = transcribe_interview(
@@ -254,13 +316,14 @@ class Batch:
         with output_lock(self.private):
             make_dir(self.out)
             self.renderer.check_study_files()
+            self.check_roster_codes()
             withdrawn = self.withdrawn_codes()
             for code in self.folders.codes():
                 if code in withdrawn:
                     continue
                 path = self.folders.identifiable(code)
                 transcript = Transcript.from_json(path.read_text())
-                result = FileResult(path, transcript.code, "done", duration=transcript.duration)
+                result = FileResult(Path(""), transcript.code, "done", duration=transcript.duration)
                 self.renderer.write(transcript, result, cached_only=True)
                 results.append(result)
             self.record_settings()
@@ -288,6 +351,8 @@ class Batch:
                 continue
             left = self.renderer.remove_shareable(code)
             message = "no longer in the study file: its shareable files were removed (private files kept)"
+            if code in self.study.unlisted_codes:
+                message += f"; the participant keeps [{code}] where other interviews mention them"
             if left:
                 message += f"; left as they are, changed after transcribe wrote them: {', '.join(left)}"
             log.info("%s: withdrawn", code)
@@ -348,7 +413,8 @@ def _next_code(used: set[str]) -> str:
     return f"p{number}"
 
 
-def open_run(paths: list[Path], study_path: Path | None, settings: RunSettings) -> tuple[Study, list[Path]]:
+def open_run(paths: list[Path], study_path: Path | None, settings: RunSettings, out: Path | None = None,
+             new_study: bool = False, say=lambda message: None) -> tuple[Study, list[Path]]:
     """The study and the recordings of `transcribe run PATHS`, checked before any model loads; sets
     the run's language (the command line's, else the study's, else English)."""
     from .asr import checked_language
@@ -356,7 +422,7 @@ def open_run(paths: list[Path], study_path: Path | None, settings: RunSettings) 
     missing = [p for p in paths if not p.exists() and not p.is_symlink()]
     if missing:
         raise TranscribeError(f"{missing[0]} does not exist.")
-    study = open_study(paths, study_path)
+    study = open_study(paths, study_path, out, new_study, say)
     settings.language = checked_language(settings.language or study.language or "en", settings.model)
     audio = discover(paths)
     if not audio:
@@ -364,18 +430,34 @@ def open_run(paths: list[Path], study_path: Path | None, settings: RunSettings) 
     return study, audio
 
 
-def open_study(paths: list[Path], study_path: Path | None) -> Study:
-    """The study file given, or one found beside the recordings, or defaults."""
-    path = study_path or find_study(paths)
+def open_study(paths: list[Path], study_path: Path | None, out: Path | None = None, new_study: bool = False,
+               say=lambda message: None) -> Study:
+    """The study file given, or one found beside the inputs, or the one the output folder OUT was
+    made with, or defaults; checked against OUT (one study per output folder, see binding.py).
+    `say` is told which study file it is."""
+    from .binding import check_study, study_for
+
+    path, origin, note = study_path or find_study(paths), None, None
+    if out is not None:
+        folders = Folders.of(out)
+        if path is None and not new_study:
+            path, origin = study_for(folders)
+        note = check_study(folders, path, new_study)
+    if path:
+        say(f"Study file: {shown(path)}" + (f" ({origin})" if origin else ""))
+    if note:
+        say(note)
     return load_study(path) if path else Study()
 
 
 def summary_lines(results: list[FileResult]) -> list[str]:
+    """One line per interview: its code, input file, status, what was found and any note."""
     lines = []
     for r in results:
         flag = "  (check speaker roles: low confidence)" if r.low_confidence_roles else ""
-        what = f"{r.status}{': ' + r.message if r.message else ''}"
-        name = "" if r.status == "withdrawn" else f" {r.audio.name}:"
+        found = [f"{r.detections} identifier(s) found, {r.check_first} to check first"] if r.status == "done" else []
+        notes = "; ".join(found + ([r.message] if r.message else []))
+        what = f"{r.status}{': ' + notes if notes else ''}"
+        name = f" {r.audio.name}:" if r.audio.name and r.status != "withdrawn" else ""
         lines.append(f"  {r.code or '-':<6}{name} {what}{flag}")
     return lines
-

@@ -87,6 +87,8 @@ FORMAT_HELP = ("Formats to write, comma-separated: " + ", ".join(FORMAT_NAMES) +
                "qualcoder and atlasti are for those programs' transcript import; srt and vtt are subtitles.")
 WIDTH_HELP = ("Characters per numbered line (txt, docx). Lines break at this width, so line numbers depend on "
               "it: keep one width for a whole study.")
+NEW_STUDY_HELP = ("Start a study of its own in OUT with this study file, although another output folder beside "
+                  "the study file already holds its key, or OUT was made with another study file.")
 TIMESTAMPS_HELP = ("Start each turn with [hh:mm:ss] in txt and docx. Lines break differently, so line numbers "
                    "change; other formats always carry times.")
 
@@ -119,7 +121,7 @@ def cli():
     Typical use:
         transcribe init recordings/       # write recordings/study.toml, then edit it
         transcribe run recordings/        # transcripts/ (shareable) + transcripts.private/
-        transcribe review                 # what was anonymised; edit review.csv
+        transcribe review                 # check, correct and approve in the browser
         transcribe apply                  # re-render with your decisions
         transcribe anonymise typed/*.docx # transcripts made elsewhere, same study key
 
@@ -192,7 +194,8 @@ def _ray_option(value: str | None, paths: tuple[Path, ...]) -> tuple[str | None,
 @click.argument("paths", nargs=-1, metavar="PATHS...", type=click.Path(path_type=Path))
 @output_options
 @click.option("--study", "study_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Study file (default: study.toml beside the recordings, if any).")
+              help="Study file (default: study.toml beside the recordings, else the one OUT was made with).")
+@click.option("--new-study", is_flag=True, help=NEW_STUDY_HELP)
 @click.option("--model", default="auto", show_default=True, help="Whisper model name or path to a .pt file; 'auto' picks the best one available.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
               help="Where the models run: auto takes an NVIDIA GPU when torch sees one, else the CPU.")
@@ -220,7 +223,7 @@ def _ray_option(value: str | None, paths: tuple[Path, ...]) -> tuple[str | None,
 @common_options
 def run(paths, out, formats, width, timestamps, study_path, model, device, language, speakers, min_speakers,
         max_speakers, recognition, batch_size, segmentation_step, diarisation_pipeline, no_anonymise, partial, redo,
-        model_dir, ray_address, quiet, verbose):
+        model_dir, ray_address, new_study, quiet, verbose):
     """Transcribe recordings (files or folders, searched recursively)."""
     ray_address, paths = _ray_option(ray_address, paths)
     if not paths:
@@ -252,23 +255,21 @@ def run(paths, out, formats, width, timestamps, study_path, model, device, langu
     output = OutputSettings(output_formats, width, timestamps, not no_anonymise)
     console = Console(quiet)
     try:
-        _run_batch(list(paths), out, study_path, settings, output, console, ray_address)
+        _run_batch(list(paths), out, study_path, settings, output, console, ray_address, new_study=new_study)
     except KeyboardInterrupt:  # while reading the folder, before any recording was started
         console.say("Interrupted before any recording was started.")
         sys.exit(130)
 
 
 def _run_batch(paths: list[Path], out: Path, study_path: Path | None, settings, output, console: Console,
-               ray_address: str | None = None) -> None:
+               ray_address: str | None = None, new_study: bool = False) -> None:
     """Run the batch, print its summary and exit with its status (0 all done, 1 any failed, 130 Ctrl-C)."""
     from .asr import choose_device
     from .audio import probe_duration
     from .batch import Batch, Stopped, open_run, summary_lines
     from .progress import ProgressReporter
 
-    study, audio = open_run(paths, study_path, settings)
-    if study.path:
-        console.say(f"Study file: {study.path.name}")
+    study, audio = open_run(paths, study_path, settings, out, new_study, console.say)
     if output.anonymise:
         _warn_allowed_names(study, console.say)
     reporter = ProgressReporter({p: probe_duration(p) for p in audio if p.is_file()},
@@ -286,7 +287,9 @@ def _run_batch(paths: list[Path], out: Path, study_path: Path | None, settings, 
         console.say("Finished before stopping:")
         for line in summary_lines(stop.finished) or ["  (none)"]:
             console.say(line)
-        console.say(f"{len(stop.remaining)} recording(s) not finished; run the same command again to resume.")
+        redone = [r for r in stop.finished if r.status in ("done", "not anonymised")] if settings.redo else []
+        console.say(f"{len(stop.remaining)} recording(s) not finished; run the same command again to resume"
+                    + (f" (the {len(redone)} finished with --redo are not redone)." if redone else "."))
         sys.exit(1 if stop.reason else 130)
     reporter.end()
     withdrawn = [r for r in results if r.status == "withdrawn"]
@@ -295,18 +298,41 @@ def _run_batch(paths: list[Path], out: Path, study_path: Path | None, settings, 
     console.say(f"\nFinished {len(ok)} of {len(results)} recording(s):")
     for line in summary_lines(results + withdrawn):
         console.say(line)
-    if not output.anonymise:
-        console.say(f"Not anonymised: transcripts are only in {batch.private} (not shareable).")
-    elif ok:
-        console.say(f"Shareable transcripts: {batch.out}/   Identifiable files and the key: {batch.private}/")
     from .anonymise.languages import no_model_warning
+    from .binding import shown
 
+    if not output.anonymise:
+        console.say(f"Not anonymised: transcripts are only in {shown(batch.private)}/ (not shareable).")
     warning = no_model_warning(settings.language)
     if output.anonymise and warning:
         console.say(warning)
     if any(r.low_confidence_roles for r in results):
         console.say("Some speaker roles were decided with low confidence: check them, or set roles in the study file.")
+    if output.anonymise:
+        _next_steps(console, results, batch.folders, out)
     sys.exit(0 if len(ok) == len(results) else 1)
+
+
+def _next_steps(console: Console, results, folders, out: Path) -> None:
+    """Where the files are, what was found, and the command to run next."""
+    from .binding import shown
+
+    done = [r for r in results if r.status == "done"]
+    failed = [r for r in results if r.status == "failed"]
+    option = "" if Path(out) == Path("transcripts") else f" -o {shown(folders.out)}"
+    if failed:
+        console.say(f"{len(failed)} failed: the reason is beside each above; fix it and run the same command again.")
+    if not done:
+        return
+    found, check = sum(r.detections for r in done), sum(r.check_first for r in done)
+    console.say(f"Shareable transcripts: {shown(folders.out)}/   Identifiable files and the key: {shown(folders.private)}/")
+    console.say(f"{found} identifier(s) found in {len(done)} interview(s), {check} to check first.")
+    if check:
+        console.say(f"Next: transcribe review{option}   (check the {check} item(s) marked \"check first\", then "
+                    f"Render all), then share {shown(folders.out)}/")
+    else:
+        console.say(f"Next: transcribe review{option}   (read and approve each interview), then share "
+                    f"{shown(folders.out)}/")
 
 
 def _cluster(address: str | None, settings, study, console: Console):
@@ -351,7 +377,14 @@ def models(download, model_dir):
 @click.argument("folder", default=".", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite an existing study.toml.")
 def init(folder, force):
-    """Write a commented study.toml for the recordings in FOLDER, with codes p1…pN."""
+    """Write a commented study.toml for the recordings in FOLDER, with codes p1…pN.
+
+    A folder of typed transcripts (.txt, .docx, .srt, .vtt) and no recordings gets them as its
+    interviews, for `transcribe anonymise`.
+    """
+    from .audio import AUDIO_EXTENSIONS
+    from .binding import shown
+    from .importers import IMPORT_EXTENSIONS
     from .storage import atomic_write
     from .study import STUDY_FILE, audio_files, template
 
@@ -359,21 +392,36 @@ def init(folder, force):
     if target.exists() and not force:
         raise TranscribeError(f"{target} already exists. Edit it, or use --force to start again.")
     files = audio_files(folder)
-    atomic_write(target, template(folder), mode=0o600)
-    click.echo(f"Wrote {target} with {len(files)} interview(s), codes p1-p{len(files)}.")
-    click.echo("Add the names people may be called, then run: transcribe run " + str(folder))
+    typed = [] if files else sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")
+                                    and p.suffix.lower() in IMPORT_EXTENSIONS)
+    if not files and not typed:
+        raise TranscribeError(
+            f"There are no recordings in {shown(folder)} (audio or video files: "
+            f"{', '.join(sorted(AUDIO_EXTENSIONS))}) and no typed transcripts ({', '.join(IMPORT_EXTENSIONS)}), so no "
+            "study.toml was written. Put the recordings there, or give the folder they are in: "
+            "transcribe init RECORDINGS")
+    atomic_write(target, template(folder) if files else template(folder, typed), mode=0o600)
+    if files:
+        click.echo(f"Wrote {target} with {len(files)} interview(s), codes p1-p{len(files)}.")
+        click.echo("Add the names people may be called, then run: transcribe run " + str(folder))
+        return
+    click.echo(f"Wrote {target} with {len(typed)} typed transcript(s) as its interviews, codes p1-p{len(typed)} "
+               f"(there are no recordings in {shown(folder)}).")
+    click.echo("Add the names people may be called, then run: transcribe anonymise "
+               + " ".join(shown(p) for p in typed))
 
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @output_options
 @click.option("--study", "study_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Study file (default: study.toml beside the transcripts, if any).")
+              help="Study file (default: study.toml beside the transcripts, else the one OUT was made with).")
+@click.option("--new-study", is_flag=True, help=NEW_STUDY_HELP)
 @click.option("--interviewer", metavar="LABEL", default=None,
               help="The label the interviewer's turns start with in the files (default: a label such as I, "
                    "Interviewer or a roster interviewer's name, else whoever speaks first).")
 @common_options
-def anonymise(files, out, formats, width, timestamps, study_path, interviewer, quiet, verbose):
+def anonymise(files, out, formats, width, timestamps, study_path, new_study, interviewer, quiet, verbose):
     """Anonymise transcripts made elsewhere (.txt, .docx, .srt, .vtt) into the study's folders.
 
     Each turn starts with a speaker label ("Sarah: ...", "I: ...", "[00:01:02] Speaker 1: ...",
@@ -396,7 +444,7 @@ def anonymise(files, out, formats, width, timestamps, study_path, interviewer, q
                                  param_hint="FILES")
     _setup_logging(verbose, quiet)
     console = Console(quiet)
-    study = open_study(list(files), study_path)
+    study = open_study(list(files), study_path, out, new_study, console.say)
     study.language = checked_language(study.language or "en")  # a code Whisper knows, as `run` checks it
     _warn_allowed_names(study, console.say)
     results = anonymise_transcripts(list(dict.fromkeys(files)), out, study, output, interviewer, MessageReporter(quiet))
@@ -404,19 +452,17 @@ def anonymise(files, out, formats, width, timestamps, study_path, interviewer, q
     console.say(f"\nAnonymised {len(ok)} of {len(results)} transcript(s):")
     for line in summary_lines(results):
         console.say(line)
-    folders = Folders.of(out)
-    if ok:
-        console.say(f"Shareable transcripts: {folders.out}/   Identifiable files and the key: {folders.private}/")
     from .anonymise.languages import no_model_warning
 
     warning = no_model_warning(study.language)
     if warning:
         console.say(warning)
+    _next_steps(console, results, Folders.of(out), out)
     sys.exit(0 if len(ok) == len(results) else 1)
 
 
 def _rerender(out: Path, formats: str | None, width: int | None, timestamps: bool | None, quiet: bool,
-              verbose: bool) -> None:
+              verbose: bool, listing: bool = False) -> None:
     """Render the cached transcripts again (apply, export): no model runs. Exits with the status."""
     from .batch import Batch, summary_lines
     from .folders import Folders, OutputSettings
@@ -427,17 +473,34 @@ def _rerender(out: Path, formats: str | None, width: int | None, timestamps: boo
     folders = Folders.of(out)
     last = folders.read_last_run()
     if last is None:
-        raise TranscribeError(f"There is nothing to re-render in {folders.private}: run `transcribe run` first.")
+        from .binding import nothing_here
+
+        raise nothing_here(folders, "nothing to re-render")
     study = load_study(last.study) if last.study else Study()
     _warn_allowed_names(study, Console(quiet).say)
     output = OutputSettings(_formats(formats, last.output.formats) if formats else last.output.formats,
                             width or last.output.width,
                             last.output.timestamps if timestamps is None else timestamps, last.output.anonymise)
     _check_width(output.width)
-    results = Batch(out, RunSettings(), output, study).rerender()
+    batch = Batch(out, RunSettings(), output, study)
+    results = batch.rerender()
     console = Console(quiet)
+    rendered = [r for r in results if r.status != "withdrawn"]
+    console.say(f"Rendered {len(rendered)} interview(s) again from the cache"
+                + (" with the decisions in review.csv:" if output.anonymise else ":"))
     for line in summary_lines(results):
         console.say(line)
+    if listing:
+        from .binding import shown
+
+        by_format: dict[str, list[str]] = {}
+        for path in dict.fromkeys(batch.renderer.written):
+            by_format.setdefault(path.name.split(".", 1)[1], []).append(path.name)
+        console.say(f"Wrote in {shown(batch.folders.out)}/:")
+        for names in by_format.values():
+            console.say("  " + " ".join(names))
+    if output.anonymise:
+        _next_steps(console, results, batch.folders, out)
     sys.exit(0 if all(r.status != "failed" for r in results) else 1)
 
 
@@ -467,7 +530,7 @@ def export(folder, out, formats, width, timestamps, quiet, verbose):
         if out is not None and Path(out) != Path(folder):
             raise click.UsageError(f"Two output folders given ({folder} and -o {out}): give only -o.")
         click.echo(f"Note: `transcribe export {folder}` is deprecated; use `transcribe export -o {folder}`.", err=True)
-    _rerender(out or folder or Path("transcripts"), formats, width, timestamps, quiet, verbose)
+    _rerender(out or folder or Path("transcripts"), formats, width, timestamps, quiet, verbose, listing=True)
 
 
 @cli.command()
@@ -489,7 +552,9 @@ def review(out, as_csv, port, no_browser):
     folders = Folders.of(out)
     path = folders.review
     if not path.exists():
-        raise TranscribeError(f"No review file in {folders.private}: run `transcribe run` first.")
+        from .binding import nothing_here
+
+        raise nothing_here(folders, "no review file")
     from .anonymise.review import read as read_review
 
     rows = read_review(path).rows  # whatever a spreadsheet saved, every row checked

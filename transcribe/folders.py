@@ -8,6 +8,7 @@ review studio). Every other module asks :class:`Folders` for a path instead of s
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +26,7 @@ LAST_RUN = "manifest.json"  # the study file and output settings of the last run
 OWNED = "owned.json"  # every file the tool wrote, with its hashes
 COUNTS = "anonymisation.json"  # replacements per interview, for the methods record
 STUDIO = "studio.json"  # the review studio's marks (reviewed interviews)
+REDO = "redo.json"  # an interrupted --redo: the stages, and the recordings already redone
 RUN_LOG = "run.log"
 CACHE = "cache"  # stage results, by recording
 EDITS = "edits"  # the researcher's corrections, by recording
@@ -45,10 +47,19 @@ class OutputSettings:
 
 @dataclass
 class LastRun:
-    """What the last run into these folders used: its study file and output settings."""
+    """What the last run into these folders used: its study file (and the SHA-256 of its content
+    then, which recognises the file after a move) and output settings."""
 
     study: Path | None
     output: OutputSettings
+    study_sha256: str | None = None
+
+
+def study_sha256(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 @dataclass(frozen=True)
@@ -91,6 +102,16 @@ class Folders:
         found = [p.name[: -len(suffix)] for p in self.private.glob(f"*{suffix}")]
         return sorted(found, key=code_order)
 
+    def content_of(self, code: str) -> str | None:
+        """The SHA-256 of what interview `code` here was made from (a recording, a typed
+        transcript); None if these folders hold no transcript of that code."""
+        try:
+            data = json.loads(self.identifiable(code).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        audio = data.get("audio") if isinstance(data, dict) else None
+        return audio.get("sha256") if isinstance(audio, dict) else None
+
     # --- the settings of the last run -----------------------------------------------------------
 
     def read_last_run(self) -> LastRun | None:
@@ -107,11 +128,12 @@ class Folders:
         defaults = OutputSettings()
         output = OutputSettings(last.get("formats", defaults.formats), last.get("width", defaults.width),
                                 last.get("timestamps", defaults.timestamps), last.get("anonymise", defaults.anonymise))
-        return LastRun(Path(data["study"]) if data.get("study") else None, output)
+        return LastRun(Path(data["study"]) if data.get("study") else None, output, data.get("study_sha256"))
 
     def write_last_run(self, study: Path | None, output: OutputSettings) -> None:
         data = {
             "study": str(study.resolve()) if study else None,
+            "study_sha256": study_sha256(study) if study else None,
             "output": {"formats": output.formats, "width": output.width, "timestamps": output.timestamps,
                        "anonymise": output.anonymise},
         }

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -76,6 +76,7 @@ class Imported:
     transcript: Transcript
     labels: dict[str, str]  # the file's label -> the study's label (identifiable: private only)
     people: list[Person]  # labels that are people's names, for detection and the study key
+    warnings: list[str] = field(default_factory=list)  # for the researcher, about the file's layout
 
 
 def _plausible_label(label: str) -> bool:
@@ -306,6 +307,16 @@ def import_transcript(path: Path, code: str, interviewer_label: str = "I", inter
     cues = cues if cues is not None else read_transcript(path, roster)
     names = {n.casefold() for p in roster for n in p.names}
     order = list(dict.fromkeys(c.speaker for c in cues if c.speaker is not None))
+    if not order:
+        raise TranscribeError(f"{path.name} has no speaker labels, so who said what cannot be told: start each turn "
+                              "with its speaker's label (\"I: ...\", \"Sarah: ...\"), or put the label alone on the line "
+                              "before the turn, and run again.")
+    warnings = []
+    before = next(i for i, c in enumerate(cues) if c.speaker is not None)
+    if before:
+        words = sum(len(c.text.split()) for c in cues[:before])
+        warnings.append(f"{path.name}: the text before the first speaker label ({words} word(s)) was given to speaker "
+                        "S1; give it a label, or remove it if it is a title.")
     interviewer_names = {n.casefold() for p in roster if p.role == "interviewer" for n in p.names}
     labels = assign_labels(order, code, interviewer_label, interviewer, interviewer_names)
     sha256 = hashlib.sha256(read_input(path)).hexdigest()
@@ -313,7 +324,7 @@ def import_transcript(path: Path, code: str, interviewer_label: str = "I", inter
     people = [Person(new if new in (code, interviewer_label) else f"speaker-{new.lower()}", (original,),
                      "participant" if new == code else "interviewer" if new == interviewer_label else "other")
               for original, new in labels.items() if _is_name(original) and original.casefold() not in names]
-    return Imported(transcript, labels, people)
+    return Imported(transcript, labels, people, warnings)
 
 
 def anonymise_transcripts(paths: list[Path], out: Path, study, output, interviewer: str | None = None,
@@ -336,14 +347,18 @@ def anonymise_transcripts(paths: list[Path], out: Path, study, output, interview
     with output_lock(batch.private):
         make_dir(batch.out)
         batch.renderer.check_study_files()  # as a run does: the key and review file are sound before any write
+        batch.check_roster_codes()
         for index, path in enumerate(paths):
             result = FileResult(path, None, "failed")
             try:
                 cues = read_transcript(path, study.people)  # a file that cannot be read takes no code
                 entry = study.interview_for(path)
                 job = InterviewJob(path, list(entry.codes) if entry else [])
+                sha256 = hashlib.sha256(read_input(path)).hexdigest()
                 if not job.codes:
-                    batch.assign_code(job, hashlib.sha256(read_input(path)).hexdigest())
+                    batch.assign_code(job, sha256)
+                else:
+                    batch.check_codes(job, sha256)
                 result.code = job.code
                 reporter.file(index, path, job.code)
                 imported = import_transcript(path, job.code, study.interviewer_label, interviewer, study.people, cues)
@@ -353,6 +368,8 @@ def anonymise_transcripts(paths: list[Path], out: Path, study, output, interview
                 result.message = str(error)
             else:
                 result.status, result.duration = "done", imported.transcript.duration
+                for warning in imported.warnings:
+                    reporter.say(warning)
                 unknown = [label for label in imported.labels if _is_name(label)
                            and label.casefold() not in {n.casefold() for p in study.people for n in p.names}]
                 if unknown:

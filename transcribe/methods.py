@@ -52,8 +52,9 @@ def methods_record(transcripts: list[Transcript], anonymisation: dict[str, dict]
     imported = [t for t in transcripts if t.imported]
     v = _versions()
     replaced = Counter()
-    rejected = custom = 0
+    rejected = custom = local = 0
     for counts in anonymisation.values():
+        local += counts.get("local", 0)
         replaced.update(counts.get("replacements", {}))
         rejected += counts.get("rejected", 0)
         custom += counts.get("custom", 0)
@@ -63,6 +64,9 @@ def methods_record(transcripts: list[Transcript], anonymisation: dict[str, dict]
         paragraph.append(f"{len(imported)} interview transcript(s) made elsewhere ({formats} files) were imported with "
                          "their speaker labels" + (" and anonymised in the same way as the recordings." if recordings
                                                   else "; no recording was processed."))
+        untimed = sum(1 for t in imported if not t.timed)
+        if untimed:
+            paragraph.append(f"{untimed} typed transcript(s) without times not counted in any duration.")
     if anonymisation:
         detail = _join([f"{replaced[c]} {CATEGORY_WORDS.get(c, c)}" for c in sorted(replaced)]) if replaced else "none"
         paragraph.append(
@@ -77,6 +81,11 @@ def methods_record(transcripts: list[Transcript], anonymisation: dict[str, dict]
             f"Replacements made: {detail}. Every detection was listed with its context for review; "
             f"{rejected} proposal(s) were rejected and {custom} replaced by the researcher's own wording. "
             "The re-identification key is kept separately from the transcripts.")
+        if local:
+            paragraph.append(
+                f"{local} detection(s) that were unsure or made only of ordinary or very short words were replaced "
+                "where they stood by an unnumbered placeholder ([Name], [Place], [Organisation]) and kept out of the "
+                "study-wide key, so that a wrong guess was not searched for in every interview.")
     lines = [
         "# Methods record", "",
         f"Written by transcribe {__version__}. The paragraph below describes what was run; adapt it to your study.", "",
@@ -88,7 +97,7 @@ def methods_record(transcripts: list[Transcript], anonymisation: dict[str, dict]
         words = sum(1 for turn in t.turns for w in turn.words if w.text.strip())
         counts = count_flags(t)
         replacements = sum(anonymisation.get(t.code, {}).get("replacements", {}).values())
-        lines.append(f"| {t.code} | {clock(t.duration)} | {len(t.turns)} | {words} | "
+        lines.append(f"| {t.code} | {clock(t.duration) if t.timed else 'no times'} | {len(t.turns)} | {words} | "
                      f"{counts['inaudible'] + counts['crosstalk']} | {replacements if t.code in anonymisation else '-'} |")
     return "\n".join(lines) + "\n"
 

@@ -8,6 +8,8 @@ its content, and changing anonymisation or output settings never re-runs a model
 
 from __future__ import annotations
 
+import dataclasses
+
 import datetime
 import logging
 import time
@@ -141,6 +143,7 @@ class InterviewJob:
     prompt: str | None = None
     duplicate_of: Path | None = None  # the same recording under another name
     sha256: str | None = None  # of the file, when planning already read it
+    redone: bool = False  # --redo already ran for it before this batch was interrupted: resume, not redo
 
     @property
     def code(self) -> str | None:
@@ -155,6 +158,8 @@ def transcribe_interview(job: InterviewJob, engines: Engines, cache: StageCache,
                          *, audio: Audio | None = None, progress: Callable[[str, float], None] | None = None,
                          interviewer_voice=None) -> Transcript:
     """Run (or reuse) every model stage for one recording and return the identifiable transcript."""
+    if job.redone:
+        settings = dataclasses.replace(settings, redo=frozenset())
     share = _Progress(progress or (lambda stage, seconds: None), audio.duration if audio else 0.0)
     if audio is None:
         audio = decode(job.audio, allow_partial=settings.allow_partial)

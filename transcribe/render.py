@@ -9,6 +9,7 @@ written from.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import logging
@@ -39,6 +40,8 @@ class FileResult:
     message: str = ""
     duration: float = 0.0
     low_confidence_roles: bool = False
+    detections: int = 0  # identifiers found in the anonymised interview
+    check_first: int = 0  # of them, listed to check first and not decided yet
 
 
 @dataclass
@@ -59,6 +62,7 @@ class Renderer:
         self.anonymiser = anonymiser
         self.reporter = reporter
         self.owned = OwnedFiles(folders)
+        self.written: list[Path] = []  # the shareable files written, in order
 
     def check_study_files(self) -> None:
         """Before any interview is touched: the key and review file read cleanly, and the key is the
@@ -194,26 +198,48 @@ class Renderer:
     def _record(self, p: Prepared, view: View, result: FileResult) -> None:
         """What goes with the shareable files: where their lines break and which placeholders they
         use (owned.json); the key, the review rows and the counts (the anonymiser's records)."""
-        moved = self._note_line_breaks(p.transcript.code, view.pages[1])
-        if moved:
-            note = (f"line numbers changed from line {moved} on (a newly found identifier re-flowed its turn); "
-                    "check citations of those lines")
+        result.detections = len(p.found)
+        result.check_first = sum(1 for f in p.found if review.needs_check(f, p.transcript) and not p.decisions.get(f.id))
+        note = self._note_line_breaks(p, view.pages[1])
+        if note:
             result.message = f"{result.message}; {note}" if result.message else note
         self.owned.meta["key_replacements"] = self.anonymiser.record(p, view.pages[0])
         self.owned.save()
 
-    def _note_line_breaks(self, code: str, page: Page) -> int | None:
-        """Record where the shareable text's lines break; return the first line that moved since
-        the last render at the same width (decisions never move lines; a new detection can)."""
+    def _note_line_breaks(self, p: Prepared, page: Page) -> str | None:
+        """Record where the shareable text's lines break, with what was detected and the words;
+        return what moved since the last render at the same width, and why, or None.
+
+        Decisions never move a line; what is detected (a missed identifier marked, a text never to
+        replace) and corrected words can re-flow a turn, and the lines after it if it grows or shrinks.
+        """
+        code = p.transcript.code
         layout_settings = [self.output.width, self.output.timestamps]
         now = [[line.turn, *line.words] for line in page.lines]
+        found = sorted([f.turn, f.detection.start, f.detection.end] for f in p.found)
+        words = hashlib.sha256(json.dumps([t.text for t in p.transcript.turns]).encode()).hexdigest()
         lines = self.owned.meta.setdefault("lines", {})
         before = lines.get(code)
-        lines[code] = {"settings": layout_settings, "breaks": now}
+        lines[code] = {"settings": layout_settings, "breaks": now, "found": found, "words": words}
         if not before or before.get("settings") != layout_settings or before.get("breaks") == now:
             return None
         old = before.get("breaks", [])
-        return next((i + 1 for i, (a, b) in enumerate(zip(old, now)) if a != b), min(len(old), len(now)) + 1)
+        changed, moved = [], set()
+        for turn in sorted({line[0] for line in now}):
+            was = [x for x in old if x[0] == turn]
+            for k, (number, line) in enumerate((i + 1, x) for i, x in enumerate(now) if x[0] == turn):
+                if k >= len(was) or was[k] != line:
+                    changed.append(number)
+                    moved.add(turn)
+        spans = line_spans(changed or [len(now)])
+        first = next((i + 1 for i, (x, y) in enumerate(zip(old, now)) if x != y), min(len(old), len(now)) + 1)
+        cause = _reflow_cause(before, found, words)
+        if len(now) == len(old):
+            return (f"line numbers changed on {spans} ({cause} re-flowed {'its turn' if len(moved) == 1 else 'their turns'}"
+                    "; the other lines kept their numbers); check citations of those lines")
+        more = len(now) - len(old)
+        return (f"line numbers changed from line {first} on ({cause} re-flowed {spans}, so the lines after them moved: "
+                f"{abs(more)} line(s) {'more' if more > 0 else 'fewer'} in all); check citations of those lines")
 
     def formats_for(self, code: str) -> list[str]:
         """The formats asked for, plus every format already written for this interview: a re-render
@@ -243,6 +269,8 @@ class Renderer:
         if not self.owned.write(path, buffer.getvalue(), code=code, fmt=fmt, private=private):
             raise TranscribeError(f"{path.name} in {path.parent} was not written by transcribe (or was changed since); "
                                   "it was left as it is. Move it away and run again.")
+        if not private:
+            self.written.append(path)
 
     # --- removing, and the study-wide record -------------------------------------------------------
 
@@ -273,3 +301,31 @@ class Renderer:
             self.owned.write(path, record.encode(), code=None, fmt=None)
         elif withdrawn:
             self.owned.remove(path)
+
+
+def _reflow_cause(before: dict, found: list[list[int]], words: str) -> str:
+    """Why a turn re-flowed, from what the last render recorded: its words, or what was detected."""
+    if "words" not in before:
+        return "a change in what was detected or in the words"
+    if before["words"] != words:
+        return "a correction of the words"
+    was, now = {tuple(f) for f in before.get("found", [])}, {tuple(f) for f in found}
+    causes = []
+    if now - was:
+        causes.append("a newly found identifier")
+    if was - now:
+        causes.append("an identifier no longer replaced (never replace, or the allow list)")
+    return " and ".join(causes) or "a change in what was detected"
+
+
+def line_spans(numbers: list[int]) -> str:
+    """Line numbers as the researcher reads them: "lines 2-3 and 6"."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    parts = [f"{x}" if x == y else f"{x}-{y}" for x, y in runs]
+    joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return ("line " if len(numbers) == 1 else "lines ") + joined

@@ -61,6 +61,9 @@ class Study:
     allow: list[str] = field(default_factory=list)
     vocabulary: list[str] = field(default_factory=list)
     interviewer_voice: Path | None = None
+    # Participants on the roster whose code no interview in the file has -> what is wrong if their
+    # interview is not in the output folders either (it may have been withdrawn: see Batch).
+    unlisted_codes: dict[str, str] = field(default_factory=dict)
 
     def interview_for(self, audio: Path) -> Interview | None:
         resolved = audio.resolve()
@@ -212,7 +215,8 @@ def load_study(path: str | Path) -> Study:
             raise _error(path, lines.of("role", role) or lines.of("name", name),
                          f"person {name} is a participant but has no code; add code = \"p…\" (their interview's code)")
         if code is not None and code not in codes_seen:
-            raise _error(path, lines.of("code", code), f"person {name} has code '{code}', which no interview uses")
+            problem = _error(path, lines.of("code", code), f"person {name} has code '{code}', which no interview uses")
+            study.unlisted_codes[code] = str(problem)
         person_id = code if role == "participant" else (study.interviewer_label if role == "interviewer" else _slug(name))
         study.people.append(Person(person_id, tuple(dict.fromkeys([name, *aliases])), role))
     names = {n.casefold() for p in study.people for full in p.names for n in [full, *full.split()]}
@@ -331,7 +335,7 @@ def audio_files(folder: Path) -> list[Path]:
 
 TEMPLATE_HEADER = """\
 # Study file for `transcribe`. It names people, so keep it private, beside the recordings.
-# Edit it, then run:  transcribe run {folder}
+# Edit it, then run:  {command}
 #
 # [study]       settings for the whole study
 # [[interviews]] one entry per recording: its audio file, participant code(s), number of speakers
@@ -349,8 +353,9 @@ vocabulary = []              # spellings that help recognition: project names, j
 """
 
 
-def template(folder: Path) -> str:
-    """A commented study.toml proposing codes p1…pN for the audio files in `folder`, in file order.
+def template(folder: Path, files: list[Path] | None = None) -> str:
+    """A commented study.toml proposing codes p1…pN for the audio files in `folder` (or `files`,
+    typed transcripts say), in file order.
 
     Values are written by a TOML library, so any file name (quotes, backslashes) stays valid TOML;
     the result is parsed once more before it is returned.
@@ -358,8 +363,11 @@ def template(folder: Path) -> str:
     import tomli_w
 
     name = (folder.name or ".").replace("\n", " ").replace("\r", " ")
-    parts = [TEMPLATE_HEADER.format(folder=name)]
-    files = audio_files(folder)
+    recordings = files is None
+    files = audio_files(folder) if recordings else files
+    command = f"transcribe run {name}" if recordings else "transcribe anonymise " + " ".join(
+        f"{name}/{f.relative_to(folder).as_posix()}" for f in files)
+    parts = [TEMPLATE_HEADER.format(command=command.replace("\n", " ").replace("\r", " "))]
     for number, audio in enumerate(files, start=1):
         relative = audio.relative_to(folder).as_posix()
         entry = tomli_w.dumps({"audio": relative}) + f'codes = ["p{number}"]\n'

@@ -79,6 +79,11 @@ class Transcript:
         return self.recognition.get("source") == "imported"
 
     @property
+    def timed(self) -> bool:
+        """Whether its words have times: a recording's always, a typed transcript's if its file had them."""
+        return not self.imported or bool(self.settings.get("import", {}).get("timed", True))
+
+    @property
     def spoken_language(self) -> str | None:
         """The language recognition was asked for (the run's --language), if it was recorded."""
         return self.settings.get("recognition", {}).get("language")

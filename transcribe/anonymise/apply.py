@@ -17,7 +17,7 @@ from ..layout import SLOT_WIDTH
 from ..reliability import INAUDIBLE
 from ..transcript import Transcript, Turn
 from .detect import Detection, Detector
-from .key import StudyKey
+from .key import LABELS, StudyKey
 
 ACCEPT, REJECT = "accept", "reject"
 # Keys of `Transcript.audio` that identify the recording itself: never in a shareable file.
@@ -133,19 +133,21 @@ def layout_shape(transcript: Transcript, found: list[Found]) -> Transcript:
 
 
 def anonymise(transcript: Transcript, found: list[Found], decisions: dict[str, str],
-              key: StudyKey) -> tuple[Transcript, dict[str, str]]:
+              key: StudyKey, local: frozenset[str] = frozenset()) -> tuple[Transcript, dict[str, str]]:
     """The anonymised copy of `transcript`, and the placeholder proposed for each detection id.
 
     `decisions` maps a detection id to "accept" (or empty: the proposed placeholder), "reject"
     (keep the text) or a replacement of the researcher's own. Placeholders are looked up in the
     order the detections appear, so new entities are numbered in order of first appearance;
-    rejected detections and those given the researcher's own wording never take a number.
+    rejected detections and those given the researcher's own wording never take a number, and
+    neither do the one-off guesses in `local` (ids, see guesses.py) until they are accepted: they
+    get their category's unnumbered placeholder, unless the key already knows them.
     """
     result = copy.deepcopy(transcript)
     ordered = sorted(found, key=lambda f: (f.turn, f.detection.start))
     proposals: dict[str, str] = {}
     replacements: dict[str, str] = {}
-    rejected = custom = 0
+    rejected = custom = kept_local = 0
     for item in ordered:
         decision = decisions.get(item.id, "").strip()
         if decision.lower() == REJECT:
@@ -153,6 +155,9 @@ def anonymise(transcript: Transcript, found: list[Found], decisions: dict[str, s
         elif decision and decision.lower() != ACCEPT:
             replacements[item.id], custom = decision, custom + 1
             proposals[item.id] = key.existing(item.detection) or ""
+        elif item.id in local and not decision and key.existing(item.detection) is None:
+            proposals[item.id] = replacements[item.id] = f"[{LABELS.get(item.detection.category, item.detection.category.title())}]"
+            kept_local += 1
         else:
             proposals[item.id] = replacements[item.id] = key.replacement(item.detection, transcript.code)
     counts: dict[str, int] = {}
@@ -162,4 +167,6 @@ def anonymise(transcript: Transcript, found: list[Found], decisions: dict[str, s
             counts[item.detection.category] = counts.get(item.detection.category, 0) + 1
     result.audio = {k: v for k, v in result.audio.items() if k not in RECORDING_HASHES}
     result.anonymisation = {"replacements": dict(sorted(counts.items())), "rejected": rejected, "custom": custom}
+    if kept_local:
+        result.anonymisation["local"] = kept_local
     return result, proposals

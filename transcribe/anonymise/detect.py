@@ -46,7 +46,7 @@ from .recognizers import (
     name_similarity,
 )
 from .recognizers.misheard import LOW_PROBABILITY, word_probability
-from .recognizers.phrases import phrase_regex
+from .recognizers.phrases import compound_regex
 from .recognizers.words import (
     ORDINARY_POS,
     first_names,
@@ -63,7 +63,7 @@ if TYPE_CHECKING:
 __all__ = ["CATEGORIES", "SOURCES", "Detection", "Detector", "DetectorConfig", "name_similarity"]
 
 # Raise when detection changes what it finds, so that cached detections are made again.
-DETECTOR_VERSION = 3
+DETECTOR_VERSION = 4
 CATEGORIES = ("person", "place", "organisation", "address", "email", "phone", "url", "postcode", "nhs_number",
               "date", "number")
 # In order of priority where detections overlap.
@@ -130,7 +130,7 @@ class Detector:
         self.recognizers = list(registry.recognizers)
         self._analyzer = AnalyzerEngine(registry=registry, nlp_engine=self._nlp_engine,
                                         supported_languages=[self.language])
-        allowed = [phrase_regex(a) for a in config.allow if a.strip()]
+        allowed = [compound_regex(a) for a in config.allow if a.strip()]  # "WellTogether": "Well Together" too
         self._allow_regexes = allowed
         # Presidio drops a result whose text is an allowed phrase (any case).
         self._allow_list = [f"^(?:{r.pattern})$" for r in allowed]

@@ -28,6 +28,7 @@ from .apply import (
     read_detections,
     write_detections,
 )
+from .guesses import one_off
 from .key import StudyKey
 from .languages import PROFILES, detection_language
 from .safety_net import SafetyNet, protect
@@ -84,7 +85,15 @@ class Anonymiser:
 
         s = self.study
         return DetectorConfig(roster=tuple(s.people), places=tuple(s.places), organisations=tuple(s.organisations),
-                              allow=tuple(s.allow), language=language)
+                              allow=self.never_replaced, language=language)
+
+    @property
+    def never_replaced(self) -> tuple[str, ...]:
+        """The study's allow list and its vocabulary (project names, jargon), except a vocabulary
+        entry that names someone on the roster or is on the study's lists of places and organisations."""
+        s = self.study
+        known = {n.casefold() for p in s.people for n in p.names} | {x.casefold() for x in [*s.places, *s.organisations]}
+        return tuple(dict.fromkeys([*s.allow, *(v for v in s.vocabulary if v.casefold() not in known)]))
 
     def language_of(self, transcript: Transcript) -> str:
         """The language detection reads `transcript` in: the one it was recognised in (the run's
@@ -145,10 +154,11 @@ class Anonymiser:
         found = self.detections(transcript, language)
         decisions = self.decisions(transcript.code, found)
         key = self.load_key()
-        anonymised, proposals = anonymise(transcript, found, decisions, key)
-        net = SafetyNet(self.study.people, key, self.study.allow, language)
+        local = frozenset(f.id for f in found if one_off(f.detection, language))
+        anonymised, proposals = anonymise(transcript, found, decisions, key, local)
+        net = SafetyNet(self.study.people, key, self.never_replaced, language)
         found, decisions, anonymised, proposals, refusal = self._safety_net(
-            net, transcript, found, decisions, anonymised, proposals, key)
+            net, transcript, found, decisions, anonymised, proposals, key, local)
         if language != "en":  # the methods record names the model; English records stay as they were
             anonymised.anonymisation["language"] = language
         # Every detection a slot of one width: laid out beside the real versions (never
@@ -157,7 +167,7 @@ class Anonymiser:
                         SafetyNet(self.study.people, key, self.study.allow, language))
 
     def _safety_net(self, net: SafetyNet, transcript: Transcript, found: list[Found], decisions: dict[str, str],
-                    anonymised: Transcript, proposals: dict[str, str], key: StudyKey):
+                    anonymised: Transcript, proposals: dict[str, str], key: StudyKey, local: frozenset[str] = frozenset()):
         """Run the study-wide safety net over the anonymised text (whatever detection and the cache
         said) and anonymise again with its hits; then check that nothing known is left.
 
@@ -183,10 +193,10 @@ class Anonymiser:
                     effective[item.id] = "reject"
             kept = [(f.turn, f.detection.start, f.detection.end) for f in found
                     if effective.get(f.id, "").strip().lower() not in ("", "accept")]
-            anonymised, proposals = anonymise(transcript, found, effective, key)
+            anonymised, proposals = anonymise(transcript, found, effective, key, local)
             anonymised.anonymisation["safety_net"] = sum(1 for f in extra if effective.get(f.id) != "reject")
             log.info("%s: the safety net found %d known name(s) that detection missed", transcript.code, len(extra))
-            net = SafetyNet(self.study.people, key, self.study.allow, net.language)  # the key may have grown
+            net = SafetyNet(self.study.people, key, self.never_replaced, net.language)  # the key may have grown
         left = [h for h in protect(net, transcript, anonymised) if not _overlaps(h, kept)]
         refusal = f"{len(left)} name(s) the study knows would still be readable in the shareable text" if left else None
         return found, decisions, anonymised, proposals, refusal

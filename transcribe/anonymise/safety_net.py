@@ -29,6 +29,7 @@ from .detect import Detection
 from .key import StudyKey
 from .languages import TITLES, profile
 from .lexicons import ordinary_words
+from .recognizers.phrases import compact, compound_regex
 
 SOURCE = "safety net"
 # Categories whose originals are words that can be matched in running text.
@@ -114,7 +115,8 @@ class SafetyNet:
         self.ordinary_words = ordinary_words(self.profile.code)
         self.terms = sorted(terms_for(people, key), key=lambda t: -sum(len(w) for w in t.words))
         self.patterns = [(term, _term_regex(term)) for term in self.terms]
-        self.allow = {fold_for_matching(a).strip() for a in allow if a.strip()}
+        self.allow = {compact(fold_for_matching(a)) for a in allow if a.strip()}
+        self.allowed = [compound_regex(a) for a in allow if a.strip()]
 
     def find(self, identifiable: Transcript, anonymised: Transcript) -> list[Hit]:
         """Known forms still readable in `anonymised`, located in `identifiable`'s turns."""
@@ -125,6 +127,7 @@ class SafetyNet:
 
     def _find_in_turn(self, index: int, original, shown) -> list[Hit]:
         text = shown.text
+        allowed = [m.span() for pattern in self.allowed for m in pattern.finditer(text)]  # never replaced
         taken: list[tuple[int, int]] = []  # in the shown text
         mapped: list[tuple[int, int]] = []  # the same, in the identifiable text
         hits = []
@@ -133,9 +136,10 @@ class SafetyNet:
             for term, pattern in self.patterns:
                 for match in pattern.finditer(folded):
                     a, b = positions[match.start()], positions[match.end() - 1] + 1
-                    if any(a < y and x < b for x, y in taken) or _inside_placeholder(original, shown, a):
+                    if any(a < y and x < b for x, y in taken) or _inside_placeholder(original, shown, a) or \
+                            any(x <= a and b <= y for x, y in allowed):
                         continue
-                    if fold_for_matching(text[a:b]).strip("'") in self.allow:
+                    if compact(fold_for_matching(text[a:b]).strip("'")) in self.allow:
                         continue
                     span = _to_identifiable(original, shown, a, b)
                     if span is None or any(span[0] < y and x < span[1] for x, y in mapped):

@@ -252,17 +252,20 @@ def serve(out: Path, port: int = 0, open_browser: bool = True, say=print) -> Non
     import tempfile
 
     server, url = create_server(out, port)
-    say(f"Review studio: {url}\n(The address works once.) Press Ctrl-C to stop.")
-    with tempfile.TemporaryDirectory(prefix="transcribe-") as folder:
-        if open_browser:
-            opener = _redirect_file(Path(folder), address(server.app))
-            threading.Thread(target=webbrowser.open, args=(opener.as_uri(),), daemon=True).start()
-        try:
-            server.serve_forever()
-        except KeyboardInterrupt:
-            say("Review studio stopped.")
-        finally:
-            server.server_close()
+    try:  # Ctrl-C at any moment from here stops the studio the same way
+        say(f"Review studio: {url}\n(The address works once.) Press Ctrl-C to stop.")
+        with tempfile.TemporaryDirectory(prefix="transcribe-") as folder:
+            if open_browser:
+                opener = _redirect_file(Path(folder), address(server.app))
+                threading.Thread(target=webbrowser.open, args=(opener.as_uri(),), daemon=True).start()
+            server.serve_forever()  # Werkzeug's returns on Ctrl-C instead of raising KeyboardInterrupt
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    option = "" if Path(out) == Path("transcripts") else f" -o {out}"
+    say(f"Review studio stopped. Your decisions and corrections are saved; `transcribe apply{option}` writes any "
+        "you did not render.")
 
 
 def _redirect_file(folder: Path, url: str) -> Path:

@@ -13,6 +13,7 @@ import difflib
 import hashlib
 import io
 import json
+import re
 import threading
 import wave
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from .. import edits
 from ..anonymise import review
 from ..anonymise.apply import word_offsets
 from ..anonymise.detect import Detection
+from ..anonymise.guesses import one_off
 from ..anonymise.prepare import Anonymiser, Prepared
 from ..anonymise.safety_net import names_among
 from ..audio import SAMPLE_RATE, decode, file_sha256
@@ -32,12 +34,13 @@ from ..cache import StageCache
 from ..errors import TranscribeError
 from ..folders import STUDIO, Folders
 from ..pipeline import RunSettings
-from ..render import Renderer, View
+from ..render import Renderer, View, line_spans
 from ..storage import atomic_write, output_lock, version_of
 from ..study import Study, load_study
 from ..timecode import clock
 from ..transcript import Transcript
 from ..writers import Document, get_writer
+from . import words as wording
 
 SAVE_WAIT = 30.0  # seconds a save waits for a run or apply to finish writing
 LIST_FOR = {"place": "places", "organisation": "organisations"}
@@ -74,7 +77,9 @@ class Studio:
         self.out, self.private = self.folders.out, self.folders.private
         last = self.folders.read_last_run()
         if last is None:
-            raise TranscribeError(f"There is nothing to review in {self.private}: run `transcribe run` first.")
+            from ..binding import nothing_here
+
+            raise nothing_here(self.folders, "nothing to review")
         self.output = last.output
         self.study_path = last.study
         self.lock = threading.RLock()
@@ -83,6 +88,7 @@ class Studio:
         self._reload_study()
 
     def _reload_study(self) -> None:
+        self._study_version = version_of(self.study_path) if self.study_path else "none"
         self.study = load_study(self.study_path) if self.study_path else Study()
         self.anonymiser = Anonymiser(self.study, StageCache(self.private), self.folders)
         self.renderer = Renderer(self.folders, self.output, self.anonymiser, Reporter())
@@ -112,6 +118,8 @@ class Studio:
     def prepared(self, code: str) -> Reviewing:
         """The interview as `apply` would render it now: corrections, detections, decisions, pages."""
         raw = self.raw(code)
+        if (version_of(self.study_path) if self.study_path else "none") != self._study_version:
+            self._reload_study()  # the researcher edited the study file while the studio runs
         # The same steps as the shareable write; runs the detector after a correction.
         prepared = self.anonymiser.prepare(raw)
         return Reviewing(raw, prepared, self.renderer.view(prepared.transcript, prepared))
@@ -135,15 +143,15 @@ class Studio:
             check = [f for f in found if review.needs_check(f, p.transcript)]
             interviews.append({
                 "code": code,
-                "duration": clock(p.raw.duration),
+                "duration": clock(p.raw.duration) if p.raw.timed else "no times",
                 "anonymised": self.folders.shareable(code, "txt").exists(),
                 "detections": len(found),
                 "check_first": len(check),
                 "decided": len(p.prepared.decisions),
                 "check_first_decided": sum(1 for f in check if f.id in p.prepared.decisions),
-                "corrections": len(p.fitted.applied),
+                "corrections": corrections(p.fitted.applied),
                 "unfit": len(p.fitted.unfit),
-                "reviewed": state.get("reviewed", {}).get(code) == self._reviewed_mark(code),
+                **self._review_state(code, p, state),
                 "pending_lines": self.pending_lines(code, p),
             })
         return {"interviews": interviews, "study_file": self.study_path is not None}
@@ -170,13 +178,16 @@ class Studio:
             lines.append({"n": line.number, "speaker": line.speaker, "turn": t, "words": words,
                           "shared_text": shared.render_line(shared_line)})
         dets = []
+        language = self.anonymiser.language_of(transcript)
         for f in found:
             d = f.detection
             decision = p.prepared.decisions.get(f.id, "")
+            check_first = review.needs_check(f, p.transcript)
+            local = not decision and one_off(d, language) and not re.search(r"\d", p.prepared.proposals.get(f.id, "0"))
             first = next((w for (t, w), i in owner.items() if i == f.id), 0)
             dets.append({
-                "id": f.id, "turn": f.turn, "text": d.text, "category": d.category, "source": d.source,
-                "score": round(d.score, 2), "check_first": review.needs_check(f, p.transcript), "decision": decision,
+                "id": f.id, "turn": f.turn, "text": d.text, "category": d.category, "kind": wording.category(d.category),
+                "why": wording.why(d, check_first, local), "check_first": check_first, "decision": decision,
                 "proposed": p.prepared.proposals.get(f.id, ""), "line": ident.line_of(f.turn, first),
             })
         dets.sort(key=lambda d: (not d["check_first"], d["line"], d["id"]))
@@ -187,10 +198,10 @@ class Studio:
         return {
             "code": code, "version": self.version(code), "lines": lines, "detections": dets,
             "turns": [{"speaker": t.speaker, "text": t.text, "start": t.start} for t in transcript.turns],
-            "speakers": list(dict.fromkeys(labels)), "unfit": unfit, "corrections": len(p.fitted.applied),
+            "speakers": list(dict.fromkeys(labels)), "unfit": unfit, "corrections": corrections(p.fitted.applied),
             "audio": self.audio_path(code) is not None, "pending_lines": self.pending_lines(code, p),
             "refusal": p.prepared.refusal,
-            "reviewed": self._state().get("reviewed", {}).get(code) == self._reviewed_mark(code),
+            **self._review_state(code, p, self._state()),
         }
 
     def _codes_of(self, code: str) -> list[str]:
@@ -254,6 +265,8 @@ class Studio:
         path = edits.layer_path(self.private, sha)
         before = self.prepared(raw.code)
         layer = edits.load_layer(self.private, sha)
+        number = max((e.get("edit", 0) for e in layer), default=0) + 1
+        changes = [{**change, "edit": number} for change in changes]  # one correction, however many words
         edits.save_layer(self.private, sha, edits.merge(layer, changes), version_of(path))
         # Detect on the corrected words now (so that `apply` finds them cached), and keep decisions.
         self._carry_decisions(raw.code, before, self.prepared(raw.code))
@@ -338,19 +351,43 @@ class Studio:
             state = self._state()
             marks = state.setdefault("reviewed", {})
             if reviewed:
-                marks[code] = self._reviewed_mark(code)
+                marks[code] = self._reviewed_mark(code, self.prepared(code))
             else:
                 marks.pop(code, None)
             self.folders.write_record(STUDIO, state)
 
-    def _reviewed_mark(self, code: str) -> str:
-        """Reviewed means: no correction, decision or study list changed since the researcher said so
-        (a render rewrites review.csv but changes none of these)."""
-        sha = edits.layer_key(self.raw(code))
+    def _reviewed_mark(self, code: str, p: Reviewing) -> dict:
+        """What the researcher approved: the shareable text's lines (a hash, and the lines, to say
+        which changed), and what it was made from, to say why it changed."""
+        lines = _shareable_lines(p)
+        return {"text": _digest(lines), "lines": lines, **self._made_from(code, p)}
+
+    def _made_from(self, code: str, p: Reviewing) -> dict:
         decisions = review.load_decisions(self.folders.review).get(code, {})
-        mark = [version_of(edits.layer_path(self.private, sha)), sorted(decisions.items()),
-                version_of(self.study_path) if self.study_path else "none"]
-        return hashlib.sha256(json.dumps(mark).encode()).hexdigest()[:16]
+        return {"study": version_of(self.study_path) if self.study_path else "none",
+                "corrections": version_of(edits.layer_path(self.private, edits.layer_key(p.raw))),
+                "decisions": _digest(sorted(decisions.items()))}
+
+    def _review_state(self, code: str, p: Reviewing, state: dict) -> dict:
+        """Reviewed: the mark stands while the interview's shareable text is what the researcher
+        approved, whatever else changed. Otherwise, if it lost its mark, which lines changed and why."""
+        mark = state.get("reviewed", {}).get(code)
+        if mark is None:
+            return {"reviewed": False, "review_lost": None}
+        if not isinstance(mark, dict):
+            return {"reviewed": False, "review_lost": "it was marked by an earlier version of transcribe; mark it again"}
+        lines = _shareable_lines(p)
+        if mark.get("text") == _digest(lines):
+            return {"reviewed": True, "review_lost": None}
+        was = mark.get("lines", [])
+        changed = [i + 1 for i in range(max(len(lines), len(was)))
+                   if i >= len(lines) or i >= len(was) or lines[i] != was[i]]
+        now = self._made_from(code, p)
+        causes = [what for key, what in (("study", "a change to the study file"), ("corrections", "a correction"),
+                                          ("decisions", "a decision")) if mark.get(key) != now[key]]
+        because = f" after {' and '.join(causes)}" if causes else ""
+        return {"reviewed": False,
+                "review_lost": f"{line_spans(changed)} of its shareable text changed{because} since you marked it"}
 
     def _state(self) -> dict:
         return self.folders.read_record(STUDIO)
@@ -410,3 +447,18 @@ def _remove(table, key: str, value: str) -> None:
         for index in reversed(range(len(table[key]))):
             if str(table[key][index]).casefold() == value.casefold():
                 del table[key][index]
+
+
+def corrections(applied: list[dict]) -> int:
+    """The researcher's corrections among the applied edits: one per save, however many words it
+    changed (edits saved before they were numbered count one each)."""
+    return len({e.get("edit", id(e)) for e in applied})
+
+
+def _shareable_lines(p: Reviewing) -> list[str]:
+    page = p.view.pages[1] if p.view.anonymised is not None else p.view.pages[0]
+    return [page.render_line(line) for line in page.lines]
+
+
+def _digest(value) -> str:
+    return hashlib.sha256(json.dumps(value).encode()).hexdigest()[:16]

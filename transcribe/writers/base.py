@@ -27,9 +27,10 @@ class Document:
         t = self.transcript
         model = t.recognition.get("name", "unknown model")
         kind = "anonymised" if t.anonymised else "IDENTIFIABLE - do not share"
+        length = f"Duration {duration_in_words(t.duration)}" if t.timed else "Duration not known (no times in the file)"
         return [
             f"Interview {t.code} ({kind})",
-            f"Duration {duration_in_words(t.duration)}, processed {t.processed}, "
+            f"{length}, processed {t.processed}, "
             + t.recognition.get("description", f"Whisper {model}"),  # imported: how
         ]
 

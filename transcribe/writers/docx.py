@@ -1,13 +1,16 @@
 """A Word document for line-by-line coding: one table row per numbered line, with a Codes column.
 
 The rows are the page's numbered lines, so "p3, line 214" means the same words here as in the text
-file. A4 landscape in Arial 10 pt (metric-compatible Liberation Sans in LibreOffice) leaves room for
-a wide Codes column beside the text; the column header repeats on every printed page.
+file. A4 landscape in Arial 10 pt (metric-compatible Liberation Sans in LibreOffice). The Text column
+is as wide as the document's longest line, measured with Arial's own letter widths, so that no
+numbered line wraps inside its row (which would hide the fixed width the line numbers rely on);
+the Codes column beside it is narrower. The column header repeats on every printed page.
 """
 
 from __future__ import annotations
 
 import io
+import unicodedata
 import zipfile
 from datetime import UTC, date, datetime
 from typing import IO
@@ -25,11 +28,28 @@ from .base import Document, Writer
 
 FONT = "Arial"
 FONT_SIZE = Pt(10)
-CHAR_WIDTH_CM = 0.16  # Arial 10 pt prose averages 0.14 cm a character; the rest is headroom
 CELL_PADDING_CM = 0.5  # Word's default left and right cell margins (0.38 cm) and a little more
+HEADROOM = 1.03  # kerning and rounding in the word processor
 PAGE_WIDTH, PAGE_HEIGHT, MARGIN = Cm(29.7), Cm(21.0), Cm(1.5)
 COLUMNS = ("Line", "Speaker", "Text", "Codes")
 MIN_WIDTHS = (Cm(1.2), Cm(2.0), Cm(4.0), Cm(6.0))  # the first three fit their bold column names
+CODES_SHARE = 0.75  # the Codes column: at most this share of the Text column's width, never under its minimum
+# Advance widths of Arial's printable ASCII characters (space to ~), in 1/2048 em: Arial's
+# metrics, which Liberation Sans shares (read from LiberationSans-Regular.ttf and -Bold.ttf).
+ASCII = "".join(chr(c) for c in range(32, 127))
+REGULAR = dict(zip(ASCII, (
+    569, 569, 727, 1139, 1139, 1821, 1366, 391, 682, 682, 797, 1196, 569, 682, 569, 569, 1139, 1139, 1139, 1139,
+    1139, 1139, 1139, 1139, 1139, 1139, 569, 569, 1196, 1196, 1196, 1139, 2079, 1366, 1366, 1479, 1479, 1366, 1251,
+    1593, 1479, 569, 1024, 1366, 1139, 1706, 1479, 1593, 1366, 1593, 1479, 1366, 1251, 1479, 1366, 1933, 1366, 1366,
+    1251, 569, 569, 569, 961, 1139, 682, 1139, 1139, 1024, 1139, 1139, 569, 1139, 1139, 455, 455, 1024, 455, 1706,
+    1139, 1139, 1139, 1139, 682, 1024, 569, 1139, 1024, 1479, 1024, 1024, 1024, 684, 532, 684, 1196)))
+BOLD = dict(zip(ASCII, (
+    569, 682, 971, 1139, 1139, 1821, 1479, 487, 682, 682, 797, 1196, 569, 682, 569, 569, 1139, 1139, 1139, 1139,
+    1139, 1139, 1139, 1139, 1139, 1139, 682, 682, 1196, 1196, 1196, 1251, 1997, 1479, 1479, 1479, 1479, 1366, 1251,
+    1593, 1479, 569, 1139, 1479, 1251, 1706, 1479, 1593, 1366, 1593, 1479, 1366, 1251, 1479, 1366, 1933, 1366, 1366,
+    1251, 682, 569, 682, 1196, 1139, 682, 1139, 1251, 1139, 1251, 1139, 682, 1251, 1251, 569, 569, 1139, 569, 1821,
+    1251, 1251, 1251, 1251, 797, 1139, 682, 1251, 1139, 1593, 1139, 1139, 1024, 797, 573, 797, 1196)))
+EM = 2048
 
 
 class DocxWriter(Writer):
@@ -94,17 +114,31 @@ def _set_up(doc: WordDocument, document: Document) -> None:
     doc.add_paragraph()
 
 
+def text_width_cm(text: str, bold: bool = False) -> float:
+    """The printed width of `text` in Arial 10 pt. An accented letter is as wide as its letter; any
+    other character outside ASCII counts as one em, so a column is never too narrow for it."""
+    widths = BOLD if bold else REGULAR
+    units = 0
+    for ch in text:
+        base = unicodedata.normalize("NFKD", ch)[:1]
+        units += widths.get(ch) or widths.get(base) or EM
+    return units / EM * FONT_SIZE.pt * 2.54 / 72
+
+
 def _widths(document: Document) -> list[Length]:
-    """Number, speaker and text columns as wide as their content; the Codes column gets the rest."""
+    """Number, speaker and text columns as wide as their content; the Codes column narrower than
+    the text, in what the page leaves."""
     lines = document.page.lines
-    chars = [
-        max((len(str(line.number)) for line in lines), default=1),
-        max((len(line.speaker or "") + 1 for line in lines), default=1),
-        max((len(line.text) for line in lines), default=1),
+    needed = [
+        max((text_width_cm(str(line.number)) for line in lines), default=0),
+        max((text_width_cm(f"{line.speaker}:", bold=True) for line in lines if line.speaker), default=0),
+        max((text_width_cm(line.text) for line in lines), default=0),
     ]
-    widths = [Length(max(Cm(n * CHAR_WIDTH_CM + CELL_PADDING_CM), least)) for n, least in zip(chars, MIN_WIDTHS)]
+    widths = [Length(max(Cm(cm * HEADROOM + CELL_PADDING_CM), least)) for cm, least in zip(needed, MIN_WIDTHS)]
     usable = PAGE_WIDTH - 2 * MARGIN
-    widths.append(Length(max(usable - sum(widths), MIN_WIDTHS[3])))
+    widths[2] = Length(min(widths[2], usable - widths[0] - widths[1] - MIN_WIDTHS[3]))  # never off the page
+    rest = usable - sum(widths)
+    widths.append(Length(max(min(rest, int(widths[2] * CODES_SHARE)), MIN_WIDTHS[3])))
     return widths
 
 

@@ -44,3 +44,17 @@ def phrase_regex(phrase: str) -> re.Pattern[str]:
         words.append(pattern)
     # Not inside an e-mail address or a web address: "sarah.jones@example.com" is one identifier.
     return re.compile(r"(?<![\w@./])" + r"\s+".join(words) + r"(?![\w@]|\.\w)", re.IGNORECASE)
+
+
+def compound_regex(phrase: str) -> re.Pattern[str]:
+    """Whole-word, any-case regex for a name that may be written as one word or several: its
+    parts (split at spaces, hyphens and inner capitals) with or without spaces or hyphens between
+    them. "WellTogether" matches "Well Together", "well-together" and "welltogether"."""
+    parts = [p for p in re.split(r"[\s\-]+|(?<=[a-z])(?=[A-Z])", phrase.strip()) if p]
+    body = r"[\s\-]*".join(re.escape(part) for part in parts)
+    return re.compile(r"(?<![\w@./])" + body + r"(?![\w@]|\.\w)", re.IGNORECASE)
+
+
+def compact(text: str) -> str:
+    """The form in which compound names compare: folded, without spaces or hyphens."""
+    return re.sub(r"[\s\-]+", "", fold(text))

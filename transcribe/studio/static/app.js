@@ -56,7 +56,7 @@ async function route() {
     say(error.message);
   }
 }
-window.addEventListener("hashchange", route);
+window.addEventListener("hashchange", () => { say(""); route(); });  // a message belongs to its page
 
 // --- the study -----------------------------------------------------------------------------------
 
@@ -81,6 +81,7 @@ function drawStudy() {
       iv.anonymised ? el("span", { class: "chip good", text: "anonymised" }) : el("span", { class: "chip bad", text: "not anonymised" }),
       iv.check_first > iv.check_first_decided ? el("span", { class: "chip warn", text: `${iv.check_first - iv.check_first_decided} to check first` }) : null,
       iv.reviewed ? el("span", { class: "chip good", text: "reviewed" }) : null,
+      iv.review_lost ? el("span", { class: "chip warn", text: "review mark removed", title: iv.review_lost }) : null,
       iv.corrections ? el("span", { class: "chip", text: `${iv.corrections} correction(s)` }) : null,
       iv.unfit ? el("span", { class: "chip bad", text: `${iv.unfit} correction(s) no longer fit` }) : null,
     ];
@@ -96,8 +97,11 @@ function drawStudy() {
   const all = S.study.interviews;
   const total = all.reduce((n, iv) => n + iv.detections, 0), decided = all.reduce((n, iv) => n + iv.decided, 0);
   const pending = all.filter(iv => iv.pending_lines).length;
+  const lost = all.filter(iv => iv.review_lost);
   view.replaceChildren(
     el("h1", { text: "Interviews" }),
+    lost.length ? el("div", { class: "unfit", id: "lost" }, el("strong", { text: "No longer marked as reviewed:" }),
+      ...lost.map(iv => el("div", { text: `${iv.code}: ${iv.review_lost}. Read it again and press v.` }))) : null,
     el("p", { class: "summary", text: `${all.length} interview(s), ${decided} of ${total} detection(s) decided, `
       + `${all.filter(iv => iv.reviewed).length} reviewed; ${pending ? pending + " to render (Shift+W)" : "every shareable file up to date"}.` }),
     el("table", { id: "study" },
@@ -112,7 +116,11 @@ async function openInterview(code, keepPlace = false) {
   const first = S.iv === null || S.iv.code !== code;
   S.page = "interview";
   S.iv = iv;
-  if (first && !keepPlace) { S.det = 0; S.line = 0; player.removeAttribute("src"); }
+  if (first && !keepPlace) {  // the first item, on its line: the line and the item are one place
+    S.det = iv.detections.length ? 0 : -1;
+    S.line = S.det >= 0 ? Math.max(0, iv.lines.findIndex(l => l.n === iv.detections[0].line)) : 0;
+    player.removeAttribute("src");
+  }
   document.getElementById("where").textContent = "Interview " + code;
   drawInterview();
   keys([["n/p", "next/previous item"], ["a", "accept"], ["r", "reject"], ["o", "own text"], ["Shift+A", "always replace"],
@@ -129,7 +137,7 @@ function label(d) {
 function drawInterview() {
   const iv = S.iv;
   const byId = Object.fromEntries(iv.detections.map(d => [d.id, d]));
-  const focus = iv.detections[S.det];
+  const focus = S.det >= 0 ? iv.detections[S.det] : null;
   const lines = iv.lines.map((line, index) => {
     const node = el("div", { class: "line" + (index === S.line ? " current" : ""), "data-n": line.n, "data-turn": line.turn,
       onclick: event => { if (!window.getSelection().toString()) { S.line = index; markLine(); play(index); } } });
@@ -149,13 +157,13 @@ function drawInterview() {
         if (!group || group.dataset.id !== d.id) {
           const [shown, state] = label(d);
           group = el("mark", { class: `${d.category}${d.check_first ? " check" : ""}${focus && focus.id === d.id ? " focus" : ""}`,
-            "data-id": d.id, title: `${d.category}, ${d.source}, score ${d.score}${d.check_first ? ", check first" : ""}` });
+            "data-id": d.id, title: d.why });
           node.append(group);
           group.ph = el("span", { class: "ph " + state, text: shown });
         }
         group.append(span);
         const next = line.words[k + 1];
-        if (!next || next.det !== d.id) group.append(group.ph);
+        if (!next || next.det !== d.id) group.append(" ", group.ph);  // a word of its own: "Helen, [I]"
       } else {
         group = null;
         node.append(span);
@@ -169,7 +177,7 @@ function drawInterview() {
       onclick: () => focusDetection(i) },
       el("span", { class: "state", text: d.decision ? (state === "rejected" ? "rejected" : state === "own" ? "own text" : "accepted") : "" }),
       el("div", {}, el("span", { class: "what", text: d.text }), " → ", el("span", { class: "ph " + state, text: shown })),
-      el("div", { class: "meta", text: `line ${d.line} · ${d.category} · ${d.source} ${d.score}${d.check_first ? " · check first" : ""}` }));
+      el("div", { class: "meta", text: `line ${d.line} · ${d.why}` }));
   });
   const unfit = iv.unfit.length ? el("div", { class: "unfit" }, el("strong", { text: "Corrections that no longer fit the recognised words:" }),
     ...iv.unfit.map(u => el("div", { text: `${u.time} "${u.was}": ${u.kind} → ${u.wanted}` }))) : null;
@@ -177,7 +185,8 @@ function drawInterview() {
   view.replaceChildren(el("div", { class: "interview" },
     el("section", { class: "transcript", id: "transcript", "aria-label": "numbered transcript" }, ...lines),
     el("aside", { class: "panel" },
-      el("h2", { text: `${iv.detections.length} detection(s) · ${iv.corrections} correction(s) · ${pending}${iv.reviewed ? " · reviewed" : ""}` }),
+      el("h2", { text: `${iv.detections.length} item(s) found · ${iv.corrections} correction(s) · ${pending}${iv.reviewed ? " · reviewed" : ""}` }),
+      iv.review_lost ? el("div", { class: "unfit", text: `No longer marked as reviewed: ${iv.review_lost}.` }) : null,
       iv.audio ? null : el("div", { class: "unfit", text: "The recording is not available (the study file does not list it, or it changed)." }),
       iv.refusal ? el("div", { class: "unfit", text: "Rendering would refuse this interview: " + iv.refusal }) : null,
       unfit, el("div", { id: "detections" }, ...items))));
@@ -191,11 +200,30 @@ function focusDetection(index) {
   drawInterview();
 }
 
+// The item on the current line is the one a, r and o act on; a line without one has none, so
+// only one place on the page is ever highlighted.
+function itemOnLine() {
+  const line = S.iv.lines[S.line];
+  const mine = S.iv.detections.findIndex(d => line && d.line === line.n);
+  S.det = mine;
+  document.querySelectorAll("mark.focus, .det.focus").forEach(n => n.classList.remove("focus"));
+  if (mine >= 0) document.querySelectorAll(`[data-id="${S.iv.detections[mine].id}"]`).forEach(n => n.classList.add("focus"));
+}
+
+function step(direction) {
+  if (S.det >= 0) return focusDetection(S.det + direction);
+  const here = S.iv.lines[S.line] ? S.iv.lines[S.line].n : 0;
+  const order = S.iv.detections.map((d, i) => i);
+  const next = direction > 0 ? order.find(i => S.iv.detections[i].line >= here) : order.reverse().find(i => S.iv.detections[i].line <= here);
+  focusDetection(next === undefined ? (direction > 0 ? 0 : S.iv.detections.length - 1) : next);
+}
+
 function scrollTo(node) { if (node) node.scrollIntoView({ block: "nearest" }); }
 function markLine() {
   document.querySelectorAll(".line.current").forEach(n => n.classList.remove("current"));
   const node = document.querySelectorAll(".line")[S.line];
   if (node) { node.classList.add("current"); scrollTo(node); }
+  itemOnLine();
 }
 
 async function change(action, body) {
@@ -213,11 +241,10 @@ async function change(action, body) {
 
 async function decide(decision) {
   const d = S.iv.detections[S.det];
-  if (!d) return;
+  if (!d) { say("Nothing to decide on this line: press n for the next item."); return; }
   if (await change("decision", { id: d.id, decision })) {
     say(`${d.text}: ${decision || "accepted"}`, true);
-    S.det = Math.min(S.det + 1, S.iv.detections.length - 1);
-    drawInterview();
+    focusDetection(S.det + 1);
   }
 }
 
@@ -248,7 +275,7 @@ function ask(title, fields, buttons) {
 
 async function ownText() {
   const d = S.iv.detections[S.det];
-  if (!d) return;
+  if (!d) { say("Nothing to replace on this line: press n for the next item."); return; }
   const input = el("input", { type: "text", id: "own", value: d.decision && !/^(accept|reject)$/i.test(d.decision) ? d.decision : d.proposed });
   input.addEventListener("keydown", e => { if (e.key === "Enter") { e.preventDefault(); dialog.close("save"); } });
   if (await ask(`Replace "${d.text}" with`, [input], [["Cancel", ""], ["Save (Enter)", "save"]]) === "save") {
@@ -278,6 +305,13 @@ function currentTurn() {
   return line ? line.turn : 0;
 }
 
+function linesOf(turn) {  // "line 7" or "lines 7-9", as the page numbers them
+  const numbers = S.iv.lines.filter(l => l.turn === turn).map(l => l.n);
+  if (!numbers.length) return "this turn";
+  const first = numbers[0], last = numbers[numbers.length - 1];
+  return first === last ? `line ${first}` : `lines ${first}-${last}`;
+}
+
 async function editTurn() {
   const turn = currentTurn();
   const original = S.iv.turns[turn].text;
@@ -288,7 +322,8 @@ async function editTurn() {
     if (e.key === "s" && e.altKey) { e.preventDefault(); dialog.close("split"); }
     if (e.key === "m" && e.altKey) { e.preventDefault(); dialog.close("mark"); }
   });
-  const value = await ask(`Turn ${turn + 1} (${S.iv.turns[turn].speaker})`,
+  const where = linesOf(turn);
+  const value = await ask(`${where[0].toUpperCase() + where.slice(1)} (${S.iv.turns[turn].speaker})`,
     [area, el("p", { text: "Enter saves. Alt+S splits the turn at the cursor; Alt+M marks the selected text as missed." })],
     [["Cancel", ""], ["Mark selection (Alt+M)", "mark"], ["Split at cursor (Alt+S)", "split"], ["Save (Enter)", "save"]]);
   if (value === "save" && area.value !== original) {
@@ -312,11 +347,12 @@ async function changeSpeaker() {
     if (n >= 1 && n <= speakers.length) { e.preventDefault(); e.stopPropagation(); dialog.close(speakers[n - 1]); }
   };
   dialog.addEventListener("keydown", listener);
-  const value = await ask(`Speaker of turn ${turn + 1} (now ${S.iv.turns[turn].speaker})`, [],
+  const value = await ask(`Speaker of ${linesOf(turn)} (now ${S.iv.turns[turn].speaker})`, [],
     [["Cancel", ""], ...speakers.map((s, i) => [`${s} (${i + 1})`, s])]);
   dialog.removeEventListener("keydown", listener);
   if (value && value !== S.iv.turns[turn].speaker) {
-    if (await change("speaker", { turn, speaker: value })) say(`Turn ${turn + 1} is now ${value}.`, true);
+    const where = linesOf(turn);
+    if (await change("speaker", { turn, speaker: value })) say(`${where[0].toUpperCase() + where.slice(1)}: now ${value}.`, true);
   }
 }
 
@@ -326,7 +362,9 @@ async function render() {
     const data = await api("render", {});
     const failed = data.results.filter(r => r.status === "failed");
     await route();  // the page shows the new state before it says the render is done
-    say(failed.length ? failed.map(r => `${r.code}: ${r.message}`).join("; ") : `Rendered ${data.results.length} interview(s).`, !failed.length);
+    const notes = data.results.filter(r => r.message).map(r => `${r.code}: ${r.message}`);
+    say([failed.length ? `${failed.length} interview(s) could not be rendered.` : `Rendered ${data.results.length} interview(s).`,
+         ...notes].join(" "), !failed.length);
   } catch (error) { say(error.message); }
 }
 document.getElementById("render").addEventListener("click", render);
@@ -378,9 +416,9 @@ document.addEventListener("keydown", async e => {
   if (S.page !== "interview") return;
   const d = S.iv.detections[S.det];
   const handlers = {
-    n: () => focusDetection(S.det + 1),
+    n: () => step(1),
     j: () => handlers.n(),
-    p: () => focusDetection(S.det - 1),
+    p: () => step(-1),
     k: () => handlers.p(),
     a: () => decide("accept"),
     r: () => decide("reject"),
