@@ -123,29 +123,45 @@ class SafetyNet:
 
     def _find_in_turn(self, index: int, original, shown) -> list[Hit]:
         text = shown.text
-        folded, positions = _folded_with_positions(text)
         taken: list[tuple[int, int]] = []
         hits = []
+        for term, match, folded, a, b in self._matches(text):
+            if any(a < y and x < b for x, y in taken) or _inside_placeholder(text, a):
+                continue
+            span = _to_identifiable(original, shown, a, b)
+            if span is None:
+                continue
+            taken.append((a, b))
+            ambiguous = text[a:b].islower() or _sentence_start(text, a)  # "Will you…" starts a sentence
+            ordinary = self._ordinary(term, text[a:b]) and ambiguous and \
+                not _name_context(folded, match, self.profile.cues_before, self.profile.verbs_after)
+            start, end = span
+            category = term.category
+            detection = Detection(start, end, original.text[start:end], category, SOURCE,
+                                  0.5 if ordinary else 1.0, term.entity)
+            hits.append(Hit(index, detection, ordinary))
+        return hits
+
+    def find_in_text(self, text: str) -> list[str]:
+        """The study's known forms readable in a text that is not a turn (a quote's clarification, a
+        case variable, a note), brackets and all: the forms found, for a refusal to say where.
+        There is no review behind such a text, so an ordinary word that is also a name counts."""
+        plain = text.replace("[", " ").replace("]", " ")  # a typist's brackets, not a placeholder's
+        taken: list[tuple[int, int]] = []
+        for *_, a, b in self._matches(plain):
+            if not any(a < y and x < b for x, y in taken):  # "Helen" inside "Helen Carter" is the same name
+                taken.append((a, b))
+        return list(dict.fromkeys(text[a:b] for a, b in sorted(taken)))
+
+    def _matches(self, text: str):
+        """Every known form in `text` that the allow list does not keep, longest forms first: its
+        term, the match in the folded text, that text, and the form's span in `text`."""
+        folded, positions = _folded_with_positions(text)
         for term, pattern in self.patterns:
             for match in pattern.finditer(folded):
                 a, b = positions[match.start()], positions[match.end() - 1] + 1
-                if any(a < y and x < b for x, y in taken) or _inside_placeholder(text, a):
-                    continue
-                if fold_for_matching(text[a:b]).strip("'") in self.allow:
-                    continue
-                span = _to_identifiable(original, shown, a, b)
-                if span is None:
-                    continue
-                taken.append((a, b))
-                ambiguous = text[a:b].islower() or _sentence_start(text, a)  # "Will you…" starts a sentence
-                ordinary = self._ordinary(term, text[a:b]) and ambiguous and \
-                    not _name_context(folded, match, self.profile.cues_before, self.profile.verbs_after)
-                start, end = span
-                category = term.category
-                detection = Detection(start, end, original.text[start:end], category, SOURCE,
-                                      0.5 if ordinary else 1.0, term.entity)
-                hits.append(Hit(index, detection, ordinary))
-        return hits
+                if fold_for_matching(text[a:b]).strip("'") not in self.allow:
+                    yield term, match, folded, a, b
 
     def _ordinary(self, term: Term, shown: str) -> bool:
         """Whether the form is one ordinary word, looked up as written (French lemmas keep their accents)."""
