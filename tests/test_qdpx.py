@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pytest
 from lxml import etree
 
+from typed_study import NAMES, TYPED_STUDY, typed
 from transcribe.qdpx import Interview, Study, Turn, project_xml, validate, write_qdpx
 from transcribe.qdpx.project import SCHEMA
 
@@ -198,3 +199,152 @@ def test_with_its_recording_an_interview_is_audio_with_a_synchronised_transcript
     with zipfile.ZipFile(io.BytesIO(qdpx(study, with_audio=True))) as archive:
         stored = [i for i in archive.infolist() if i.filename.endswith(".flac")]
         assert stored[0].compress_type == zipfile.ZIP_STORED
+
+
+# --- from the output folders: `transcribe anonymise --format qdpx` on typed interviews --------------
+
+def test_the_shareable_project_holds_the_numbered_texts_as_written_and_no_name(tmp_path, monkeypatch):
+    import getpass
+    import socket
+
+    out, private, _ = typed(tmp_path, monkeypatch)
+    project = read((out / "study.qdpx").read_bytes())
+    sources = {s.get("name"): s for s in project.root.iterfind("q:Sources/q:TextSource", NS)}
+    assert list(sources) == ["p1", "p2"]
+    for code, source in sources.items():
+        text = (out / f"{code}.txt").read_text(encoding="utf-8")
+        assert project.source_text(source) == text  # the shareable text file, byte for byte
+        numbered = {int(m.group(1)): m.group(2) for m in re.finditer(r"^ *(\d+)  (.*)$", text, re.M)}
+        for (speaker, coded), selection in zip(project.codings(source), source.iterfind("q:PlainTextSelection", NS)):
+            first, last = map(int, re.findall(r"\d+", selection.get("name"))[-2:]) if "lines" in selection.get("name") \
+                else (int(selection.get("name").split()[-1]),) * 2
+            # The coding covers exactly the turn's lines, from its label to the end of its last line.
+            assert coded.startswith(numbered[first]) and coded.endswith(numbered[last].strip())
+    assert [name for name, _ in project.codings(sources["p1"])] == ["Interviewer", "p1", "Interviewer", "p1"]
+    assert [name for name, _ in project.codings(sources["p2"])] == ["Interviewer", "p2", "p2 S2", "Interviewer"]
+    cases = {c.get("name"): [r.get("targetGUID") for r in c.iterfind("q:SourceRef", NS)]
+             for c in project.root.iterfind("q:Cases/q:Case", NS)}
+    assert cases == {"p1": [sources["p1"].get("guid")], "p2": [sources["p2"].get("guid")],
+                     "p3": [sources["p2"].get("guid")]}
+    assert project.source_text(project.root.find("q:Notes/q:Note", NS)) == (out / "methods.md").read_text()
+    # Nothing identifiable anywhere in the archive: names, the typed files' names, paths, user, host.
+    everything = b"".join(project.files.values()).decode("utf-8")
+    for forbidden in (*NAMES, "one.txt", "pair.txt", str(tmp_path), getpass.getuser(), socket.gethostname()):
+        assert not re.search(rf"(?<!\w){re.escape(forbidden)}(?!\w)", everything, re.I), forbidden
+
+
+def test_the_private_project_holds_the_identifiable_texts_and_re_exports_byte_identical(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from transcribe.cli import cli
+
+    out, private, _ = typed(tmp_path, monkeypatch)
+    path = private / "study-with-audio.qdpx"
+    assert path.stat().st_mode & 0o777 == 0o600
+    project = read(path.read_bytes())
+    texts = [project.source_text(s) for s in project.root.iterfind("q:Sources/q:TextSource", NS)]
+    assert texts == [(private / f"{c}.identifiable.txt").read_text(encoding="utf-8") for c in ("p1", "p2")]
+    assert "Sarah Jones" in texts[0]
+    before = {name: (folder / name).read_bytes() for folder, name in ((out, "study.qdpx"), (private, path.name))}
+    result = CliRunner().invoke(cli, ["export", "-o", str(out)])  # the formats of the last run: qdpx again
+    assert result.exit_code == 0, result.output
+    assert {name: (folder / name).read_bytes() for folder, name in ((out, "study.qdpx"), (private, path.name))} == before
+
+
+def test_a_name_in_a_case_variable_keeps_the_shareable_project_from_being_written(tmp_path, monkeypatch):
+    out, private, _ = typed(tmp_path, monkeypatch)
+    assert (out / "study.qdpx").exists()
+    leaky = TYPED_STUDY.replace('variables = { role = "peer mentor" }', 'variables = { role = "mentee of Ann" }')
+    out, private, output = typed(tmp_path, monkeypatch, leaky, exit_code=1)  # a file asked for is missing
+    assert not (out / "study.qdpx").exists()  # the older one is removed: it would be out of date
+    assert "study.qdpx: failed: not written: a name the study knows is readable in variable 'role' of p3" in output
+    assert "Anonymised 2 of 2 transcript(s)" in output  # the interviews themselves are written
+    assert "Ann" not in output.replace("Anonymised", "")  # where, never what
+    from click.testing import CliRunner
+
+    from transcribe.cli import cli
+
+    again = CliRunner().invoke(cli, ["export", "-o", str(out)])  # every later render says so too
+    assert again.exit_code == 1 and "study.qdpx: failed: not written" in again.output
+
+
+def test_qdpx_brings_the_numbered_text_and_is_not_part_of_all():
+    from transcribe.writers import WRITERS, parse_formats
+
+    assert parse_formats("qdpx") == ["qdpx", "txt"]
+    assert parse_formats("all") == list(WRITERS) and "qdpx" in parse_formats("all,qdpx")
+
+
+# --- the demo study, recorded: the projects with the recordings (slow: the session's real run) ---------
+
+def test_the_demo_study_as_projects_with_its_recordings_synchronised(study_run, tmp_path):
+    import json
+    import shutil
+
+    from click.testing import CliRunner
+
+    from conftest import SAMPLES
+    from typed_study import demo_copy
+    from transcribe.cli import cli
+    from transcribe.study import load_study
+
+    out, private = demo_copy(study_run, tmp_path)
+    # The demo study with case variables, beside its recordings, as the study of the copied run.
+    folder = tmp_path / "study"
+    shutil.copytree(SAMPLES, folder, ignore=shutil.ignore_patterns("truth", "*.py", "SOURCE.txt"))
+    text = (folder / "study.toml").read_text()
+    for code, role in (("p1", "carer"), ("p2", "shift worker"), ("p3", "retired")):
+        text = text.replace(f'code = "{code}"\n', f'code = "{code}"\nvariables = {{ role = "{role}", employed = '
+                            f'{str(code != "p3").lower()}, sessions_per_week = {2 if code == "p2" else 1} }}\n')
+    (folder / "study.toml").write_text(text)
+    manifest = json.loads((private / "manifest.json").read_text())
+    (private / "manifest.json").write_text(json.dumps({**manifest, "study": str(folder / "study.toml")}))
+    result = CliRunner().invoke(cli, ["export", "-o", str(out), "--format", "+qdpx"])
+    assert result.exit_code == 0, result.output
+    study = load_study(folder / "study.toml")
+    shareable = read((out / "study.qdpx").read_bytes())
+    everything = b"".join(shareable.files.values()).decode("utf-8")
+    for person in study.people:
+        for name in person.names:
+            assert not re.search(rf"(?<!\w){re.escape(name)}(?!\w)", everything, re.I), name
+    assert "interview_0" not in everything and str(tmp_path) not in everything
+    cases = {c.get("name"): len(c.findall("q:VariableValue", NS)) for c in shareable.root.iterfind("q:Cases/q:Case", NS)}
+    assert cases == {"p1": 3, "p2": 3, "p3": 3}
+
+    full = read((private / "study-with-audio.qdpx").read_bytes())
+    names = full.code_names()
+    audio = full.root.findall("q:Sources/q:AudioSource", NS)
+    assert [a.get("name") for a in audio] == ["p1.flac", "p2.flac", "p3.flac"]
+    for number, source in enumerate(audio, start=1):
+        code = f"p{number}"
+        recording = (folder / f"interview_0{number}.flac").read_bytes()
+        assert full.files["sources/" + source.get("path").removeprefix("internal://")] == recording
+        transcript = source.find("q:Transcript", NS)
+        text = full.source_text(transcript)
+        assert text == (private / f"{code}.identifiable.txt").read_text(encoding="utf-8")
+        turns = [t for t in json.loads((private / f"{code}.identifiable.json").read_text())["turns"] if t["text"]]
+        points = {p.get("guid"): (int(p.get("position")), int(p.get("timeStamp"))) for p in transcript.iterfind("q:SyncPoint", NS)}
+        selections = transcript.findall("q:TranscriptSelection", NS)
+        assert len(selections) == len(turns)
+        for selection, turn in zip(selections, turns):
+            (start, begin), (end, finish) = points[selection.get("fromSyncPoint")], points[selection.get("toSyncPoint")]
+            label = turn["speaker"]
+            assert text[start:end].startswith(f"{label}:")  # the turn's own text, from its label
+            assert (begin, finish) == (round(turn["start"] * 1000), round(turn["end"] * 1000))
+            assert names[selection.find("q:Coding/q:CodeRef", NS).get("targetGUID")] == \
+                ("Interviewer" if label == "I" else label)
+
+
+def test_a_project_changed_by_hand_is_left_as_it_is(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from transcribe.cli import cli
+
+    out, private, _ = typed(tmp_path, monkeypatch)
+    mine = private / "study-with-audio.qdpx"
+    mine.write_bytes(mine.read_bytes() + b"my own bytes")
+    result = CliRunner().invoke(cli, ["export", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "study-with-audio.qdpx was changed after transcribe wrote it; left as it is" in result.output
+    assert mine.read_bytes().endswith(b"my own bytes")
+    assert not list(private.glob(".tmp-*"))  # nothing staged is left behind

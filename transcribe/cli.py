@@ -79,12 +79,14 @@ def common_options(fn):
     return fn
 
 
-FORMAT_NAMES = ("txt", "json", "docx", "maxqda", "nvivo", "qualcoder", "atlasti", "srt", "vtt")
+FORMAT_NAMES = ("txt", "json", "docx", "maxqda", "nvivo", "qualcoder", "atlasti", "srt", "vtt", "qdpx")
 OUT_HELP = "Shareable output folder; identifiable files and the key go to OUT.private beside it."
 FORMAT_HELP = ("Formats to write, comma-separated: " + ", ".join(FORMAT_NAMES) + ", or all. The list replaces "
                "the default ({default}); start it with + to add to the default instead (+docx,nvivo). txt and "
                "docx are numbered, with the same line numbers; json is the full data; maxqda, nvivo, "
-               "qualcoder and atlasti are for those programs' transcript import; srt and vtt are subtitles.")
+               "qualcoder and atlasti are for those programs' transcript import; srt and vtt are subtitles; qdpx is "
+               "one REFI-QDA project of the whole study (study.qdpx; with the recordings, study-with-audio.qdpx "
+               "in the private folder), not included in all.")
 WIDTH_HELP = ("Characters per numbered line (txt, docx). Lines break at this width, so line numbers depend on "
               "it: keep one width for a whole study.")
 TIMESTAMPS_HELP = ("Start each turn with [hh:mm:ss] in txt and docx. Lines break differently, so line numbers "
@@ -276,11 +278,11 @@ def _run_batch(paths: list[Path], out: Path, study_path: Path | None, settings, 
         console.say(f"{len(stop.remaining)} recording(s) not finished; run the same command again to resume.")
         sys.exit(1 if stop.reason else 130)
     reporter.end()
-    withdrawn = [r for r in results if r.status == "withdrawn"]
-    results = [r for r in results if r.status != "withdrawn"]
+    others = [r for r in results if r.status == "withdrawn" or r.of_study]  # not recordings of this run
+    results = [r for r in results if r.status != "withdrawn" and not r.of_study]
     ok = [r for r in results if r.status in ("done", "not anonymised")]
     console.say(f"\nFinished {len(ok)} of {len(results)} recording(s):")
-    for line in summary_lines(results + withdrawn):
+    for line in summary_lines(results + others):
         console.say(line)
     if not output.anonymise:
         console.say(f"Not anonymised: transcripts are only in {batch.private} (not shareable).")
@@ -293,7 +295,7 @@ def _run_batch(paths: list[Path], out: Path, study_path: Path | None, settings, 
         console.say(warning)
     if any(r.low_confidence_roles for r in results):
         console.say("Some speaker roles were decided with low confidence: check them, or set roles in the study file.")
-    sys.exit(0 if len(ok) == len(results) else 1)
+    sys.exit(0 if len(ok) == len(results) and all(r.status != "failed" for r in others) else 1)
 
 
 def _cluster(address: str | None, settings, study, console: Console):
@@ -386,8 +388,9 @@ def anonymise(files, out, formats, width, timestamps, study_path, interviewer, q
     study = open_study(list(files), study_path)
     study.language = checked_language(study.language or "en")  # a code Whisper knows, as `run` checks it
     results = anonymise_transcripts(list(dict.fromkeys(files)), out, study, output, interviewer, MessageReporter(quiet))
-    ok = [r for r in results if r.status == "done"]
-    console.say(f"\nAnonymised {len(ok)} of {len(results)} transcript(s):")
+    transcripts = [r for r in results if not r.of_study]
+    ok = [r for r in transcripts if r.status == "done"]
+    console.say(f"\nAnonymised {len(ok)} of {len(transcripts)} transcript(s):")
     for line in summary_lines(results):
         console.say(line)
     folders = Folders.of(out)

@@ -31,6 +31,9 @@ EDITS = "edits"  # the researcher's corrections, by recording
 IDENTIFIABLE = "identifiable"  # p1.identifiable.json: the canonical transcript
 # Shareable files beside the interviews' own.
 METHODS = "methods.md"
+# The whole study's REFI-QDA project (shareable) and the same project with the recordings (private).
+STUDY_PROJECT = "study.qdpx"
+STUDY_PROJECT_WITH_AUDIO = "study-with-audio.qdpx"
 
 
 @dataclass

@@ -37,6 +37,7 @@ class FileResult:
     message: str = ""
     duration: float = 0.0
     low_confidence_roles: bool = False
+    of_study: bool = False  # a file of the whole study (its QDA project), not of one interview
 
 
 @dataclass
@@ -236,3 +237,21 @@ class Renderer:
             self.owned.write(path, record.encode(), code=None, fmt=None)
         elif withdrawn:
             self.owned.remove(path)
+
+    def write_study_files(self) -> list[FileResult]:
+        """Once every interview is written: the study's REFI-QDA projects (--format qdpx). A file the
+        safety net kept from being written is a failed result; what was only left out is logged
+        (codes only)."""
+        if not self.output.anonymise:
+            return []
+        from .folders import STUDY_PROJECT
+        from .qdpx import export
+
+        if not export.asked(self.output.formats, self.owned):
+            return []
+        written = export.write_projects(self.owned, self.anonymiser)
+        for problem in written.problems:
+            log.warning(problem)
+        if written.refusal:
+            return [FileResult(Path(STUDY_PROJECT), None, "failed", written.refusal, of_study=True)]
+        return []

@@ -1,5 +1,5 @@
 """The study as one REFI-QDA project (`--format qdpx`): `project` builds it from plain data,
-`folders` reads that data from the output folders."""
+`export` reads that data from the output folders."""
 
 from .project import Interview, Study, Turn, project_xml, validate, write_qdpx
 
