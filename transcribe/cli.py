@@ -491,6 +491,76 @@ def review(out, as_csv, port, no_browser):
                + (f" -o {out}" if out != Path("transcripts") else ""))
 
 
+# --- after transcription (issue 26): quotes with citations, member-check copies ------------------
+
+def _last_study(folders):
+    """The study file the last run into these folders used (as apply and export read it), or the defaults."""
+    from .study import Study, load_study
+
+    last = folders.read_last_run()
+    if last is None:
+        raise TranscribeError(f"There are no transcripts in {folders.out}: run `transcribe run` (or `transcribe "
+                              "anonymise`) first.")
+    return load_study(last.study) if last.study else Study()
+
+
+@cli.command()
+@click.argument("code", required=False)
+@click.argument("lines", required=False)
+@out_option()
+@click.option("--words", default=None, metavar="TEXT",
+              help="The words you quote, if not all of the lines: [...] for what you leave out, square brackets for "
+                   "your own clarifications (they [mentors] are). Checked against the lines.")
+@click.option("--no-fillers", is_flag=True, help="Leave out hesitations (um, er) from the quote; the citation stays.")
+@click.option("--theme", default=None, help="Save the quote to the quote bank under this theme.")
+@click.option("--save", is_flag=True, help="Save the quote to the quote bank (quotes.csv and quotes.docx).")
+@click.option("--check", "check_bank", is_flag=True,
+              help="Check every quote in the bank against the current transcripts and write quotes.docx again.")
+def quote(code, lines, out, words, no_fillers, theme, save, check_bank):
+    """Quote LINES of participant CODE's shareable transcript with its citation: transcribe quote p3 214-216.
+
+    The citation takes the study file's form (citation = "({code}, {lines})" by default). The quote
+    bank, quotes.csv and quotes.docx in the shareable folder, is checked against the current
+    transcripts each time it is written: a quote whose words are no longer on its lines is flagged.
+    """
+    from dataclasses import replace
+
+    from . import quotes
+    from .folders import Folders
+    from .owned import OwnedFiles
+    from .storage import output_lock
+
+    folders = Folders.of(out)
+    study = _last_study(folders)
+    if check_bank:
+        with output_lock(folders.private):
+            checks = quotes.render(OwnedFiles(folders), study)
+        _say_quotes(checks)
+        return
+    if not code or not lines:
+        raise click.UsageError("Give a participant code and lines (transcribe quote p3 214-216), or --check.")
+    first, last = quotes.parse_lines(lines)
+    text = quotes.shareable_lines(folders, code)
+    if text is None:
+        raise TranscribeError(f"There is no shareable transcript {code}.txt in {folders.out}.")
+    printed, kept = quotes.quote(code, text, first, last, words, study.citation, fillers=not no_fillers)
+    if save or theme:
+        with output_lock(folders.private):
+            checks = quotes.add(OwnedFiles(folders), study, replace(kept, theme=theme or ""))
+        click.echo(printed)
+        _say_quotes(checks)
+    else:
+        click.echo(printed)
+
+
+def _say_quotes(checks) -> None:
+    flagged = [c for c in checks if not c.ok]
+    click.echo(f"Quote bank: {len(checks)} quote(s), {len(flagged)} of {len(checks)} quote(s) to check"
+               if flagged else f"Quote bank: {len(checks)} quote(s), all still match the transcripts.", err=True)
+    for result in flagged:
+        click.echo(f"  {result.quote.code}, lines {result.quote.first}-{result.quote.last}: {result.status}", err=True)
+
+
 def main() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     cli()

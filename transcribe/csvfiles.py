@@ -95,11 +95,12 @@ def read_table(path: Path, columns: list[str], required: tuple[str, ...] = ()) -
     return table
 
 
-def write_table(path: Path, columns: list[str], rows: list[dict], delimiter: str = ",") -> None:
-    """Write rows atomically, UTF-8 with a byte-order mark, mode 0600."""
+def write_table(path: Path, columns: list[str], rows: list[dict], delimiter: str = ",",
+                mode: int = PRIVATE_FILE_MODE) -> None:
+    """Write rows atomically, UTF-8 with a byte-order mark, mode 0600 unless told."""
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv.DictWriter(buffer, columns, delimiter=delimiter, lineterminator="\r\n", extrasaction="ignore")
     writer.writeheader()
     writer.writerows(rows)
-    atomic_write(path, buffer.getvalue(), mode=PRIVATE_FILE_MODE)
+    atomic_write(path, buffer.getvalue(), mode=mode)

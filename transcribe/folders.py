@@ -31,9 +31,13 @@ EDITS = "edits"  # the researcher's corrections, by recording
 IDENTIFIABLE = "identifiable"  # p1.identifiable.json: the canonical transcript
 # Shareable files beside the interviews' own.
 METHODS = "methods.md"
-# The whole study's REFI-QDA project (shareable) and the same project with the recordings (private).
+# The whole study's REFI-QDA project (shareable) and the same project with the recordings (private);
+# the quote bank (shareable) and the quotes it held back because a name was readable in them (private).
 STUDY_PROJECT = "study.qdpx"
 STUDY_PROJECT_WITH_AUDIO = "study-with-audio.qdpx"
+QUOTES = "quotes.csv"
+QUOTES_DOCX = "quotes.docx"
+QUOTES_HELD = "quotes-held.csv"
 
 
 @dataclass

@@ -239,19 +239,30 @@ class Renderer:
             self.owned.remove(path)
 
     def write_study_files(self) -> list[FileResult]:
-        """Once every interview is written: the study's REFI-QDA projects (--format qdpx). A file the
-        safety net kept from being written is a failed result; what was only left out is logged
-        (codes only)."""
+        """Once every interview is written: the study's REFI-QDA projects (--format qdpx), and the
+        quote bank checked against the new texts. A file the safety net kept from being written
+        (or a bank that could not be checked) is a failed result; what was only left out, or
+        needs checking, is logged (codes and counts only)."""
         if not self.output.anonymise:
             return []
-        from .folders import STUDY_PROJECT
+        from . import quotes
+        from .folders import QUOTES, STUDY_PROJECT
         from .qdpx import export
 
-        if not export.asked(self.output.formats, self.owned):
-            return []
-        written = export.write_projects(self.owned, self.anonymiser)
-        for problem in written.problems:
-            log.warning(problem)
-        if written.refusal:
-            return [FileResult(Path(STUDY_PROJECT), None, "failed", written.refusal, of_study=True)]
-        return []
+        failed = []
+        if export.asked(self.output.formats, self.owned):
+            written = export.write_projects(self.owned, self.anonymiser)
+            for problem in written.problems:
+                log.warning(problem)
+            if written.refusal:
+                failed.append(FileResult(Path(STUDY_PROJECT), None, "failed", written.refusal, of_study=True))
+        try:
+            checks = quotes.render(self.owned, self.anonymiser.study)
+        except TranscribeError as error:
+            failed.append(FileResult(Path(QUOTES), None, "failed", str(error), of_study=True))
+        else:
+            flagged = sum(1 for c in checks if not c.ok)
+            if flagged:
+                log.warning("quote bank: %d quote(s) no longer match their lines; `transcribe quote --check` lists "
+                            "them", flagged)
+        return failed

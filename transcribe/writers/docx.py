@@ -54,18 +54,21 @@ class DocxWriter(Writer):
             cells[3].width = widths[3]
         buffer = io.BytesIO()
         doc.save(buffer)
-        file.write(_reproducible(buffer.getvalue()))
+        file.write(reproducible(buffer.getvalue()))
 
 
-def _reproducible(docx: bytes) -> bytes:
-    """The same document as the same bytes: zip entries get a fixed time instead of "now"."""
+def reproducible(docx: bytes, parts: dict[str, bytes] | None = None) -> bytes:
+    """The same document as the same bytes: zip entries get a fixed time instead of "now".
+    `parts` replaces parts of the document or adds new ones (after the others)."""
     source = zipfile.ZipFile(io.BytesIO(docx))
+    parts = dict(parts or {})
+    content = {name: parts.pop(name) if name in parts else source.read(name) for name in source.namelist()}
     output = io.BytesIO()
     with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            fixed = zipfile.ZipInfo(item.filename, date_time=(1980, 1, 1, 0, 0, 0))
+        for name, data in {**content, **parts}.items():
+            fixed = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(fixed, source.read(item.filename))
+            target.writestr(fixed, data)
     return output.getvalue()
 
 
