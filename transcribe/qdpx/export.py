@@ -15,7 +15,6 @@ variables, the methods note) holds a name the study knows; otherwise an older on
 from __future__ import annotations
 
 import io
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,10 +26,10 @@ from ..folders import METHODS, STUDY_PROJECT, STUDY_PROJECT_WITH_AUDIO
 from ..owned import OwnedFiles
 from ..study import code_order
 from ..transcript import Transcript
+from ..writers.txt import NUMBERED
 from .project import Interview, Study, Turn, checked_texts, write_qdpx
 
 FORMAT = "qdpx"
-_NUMBER = re.compile(r" *(\d+)  ")
 
 
 @dataclass
@@ -54,7 +53,7 @@ def numbered_turns(text: str, breaks: list[list[int]], transcript: Transcript) -
     turns: list[Turn] = []
     current = None  # [turn index, start, end, first line, last line]
     for number, (line, (turn_index, *_)) in enumerate(zip(lines[len(lines) - len(breaks):], breaks), start=1):
-        match = _NUMBER.match(line)
+        match = NUMBERED.match(line)
         if not match or int(match.group(1)) != number:
             raise ValueError(f"line {number} is not where it was laid out")
         end = offset + len(line.rstrip("\n"))
