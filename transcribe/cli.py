@@ -561,6 +561,44 @@ def _say_quotes(checks) -> None:
         click.echo(f"  {result.quote.code}, lines {result.quote.first}-{result.quote.last}: {result.status}", err=True)
 
 
+@cli.command("member-check")
+@click.argument("code", required=False)
+@out_option()
+@click.option("--by", default=None, metavar="DATE", help="When the participant should send it back (\"Friday 14 March\").")
+@click.option("--contact", default=None, help="Whom the participant sends it back to and asks (a name, an e-mail address).")
+@click.option("--read", "returned", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              metavar="FILE", help="Read a returned copy: its comments and tracked changes, line by line, into a CSV "
+                                   "in the private folder. The file itself is never changed.")
+def member_check(code, out, by, contact, returned):
+    """Write participant CODE's copy of their transcript to check (a .docx in the private folder), or
+    read one back with --read FILE.
+
+    The copy has a cover page in plain language and the numbered transcript with a column for
+    comments; other people's names are hidden as in the shareable text, the participant's own
+    name is shown as they said it.
+    """
+    from . import membercheck
+    from .folders import Folders
+    from .storage import output_lock
+
+    folders = Folders.of(out)
+    study = _last_study(folders)
+    if returned is not None:
+        with output_lock(folders.private):
+            code, found, csv_path = membercheck.read_returned(folders, study, returned)
+        click.echo(f"{returned.name}: the copy of {code}; {len(found)} comment(s) and change(s), in {csv_path}")
+        for item in found:
+            where = "cover page" if item.line is None else (
+                f"line {item.line}" if item.last_line in (None, item.line) else f"lines {item.line}-{item.last_line}")
+            click.echo(f"  {where:<14}{item.kind}: {' '.join(item.text.split())}")
+        return
+    if not code:
+        raise click.UsageError("Give a participant code (transcribe member-check p3), or --read FILE.")
+    with output_lock(folders.private):
+        path = membercheck.write_copy(folders, study, code, by, contact)
+    click.echo(f"Wrote {path}: send it to the participant (it shows their name: keep it private).")
+
+
 def main() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     cli()

@@ -145,9 +145,13 @@ class Renderer:
         if prepared is None:
             (identifiable,) = marked = [mark(transcript)]
             return View(identifiable, None, layout(marked, self.output.width, self.output.timestamps))
-        identifiable, anonymised, shape = (mark(t) for t in (transcript, prepared.anonymised, prepared.shape))
-        pages = layout([identifiable, anonymised], self.output.width, self.output.timestamps, shape=shape)
-        return View(identifiable, anonymised, pages)
+        identifiable, anonymised = mark(transcript), mark(prepared.anonymised)
+        return View(identifiable, anonymised, self.lay_out([identifiable, anonymised], prepared))
+
+    def lay_out(self, versions: list[Transcript], prepared: Prepared) -> list[Page]:
+        """Marked versions of one anonymised interview on the lines its files have: the breaks come
+        from its layout shape, so any other version (a participant's copy) gets the same lines."""
+        return layout(versions, self.output.width, self.output.timestamps, shape=mark(prepared.shape))
 
     def _write_identifiable(self, transcript: Transcript) -> None:
         """The canonical transcript (raw words included) in the private folder."""

@@ -39,22 +39,29 @@ class DocxWriter(Writer):
     def write(self, document: Document, file: IO) -> None:
         doc = new_document()
         _set_up(doc, document)
-        table = doc.add_table(rows=1, cols=len(COLUMNS))
-        table.style = "Table Grid"
-        table.autofit = False
-        widths = _widths(document)
-        for column, width in zip(table.columns, widths):
-            column.width = width
-        _header_row(table, widths)
-        for line in document.page.lines:
-            cells = table.add_row().cells
-            _fill(cells[0], str(line.number), widths[0], align=WD_ALIGN_PARAGRAPH.RIGHT)
-            _fill(cells[1], f"{line.speaker}:" if line.speaker else "", widths[1], bold=True)
-            _fill(cells[2], line.text, widths[2])
-            cells[3].width = widths[3]
+        numbered_table(doc, document.page.lines)
         buffer = io.BytesIO()
         doc.save(buffer)
         file.write(reproducible(buffer.getvalue()))
+
+
+def numbered_table(doc: WordDocument, lines, columns: tuple[str, ...] = COLUMNS) -> Table:
+    """The numbered lines (each with a number, a speaker or None, and a text) as a table: number,
+    speaker and text columns as wide as their content, and an empty last column to write in."""
+    table = doc.add_table(rows=1, cols=len(columns))
+    table.style = "Table Grid"
+    table.autofit = False
+    widths = _widths(lines)
+    for column, width in zip(table.columns, widths):
+        column.width = width
+    _header_row(table, widths, columns)
+    for line in lines:
+        cells = table.add_row().cells
+        _fill(cells[0], str(line.number), widths[0], align=WD_ALIGN_PARAGRAPH.RIGHT)
+        _fill(cells[1], f"{line.speaker}:" if line.speaker else "", widths[1], bold=True)
+        _fill(cells[2], line.text, widths[2])
+        cells[3].width = widths[3]
+    return table
 
 
 def reproducible(docx: bytes, parts: dict[str, bytes] | None = None) -> bytes:
@@ -97,9 +104,8 @@ def _set_up(doc: WordDocument, document: Document) -> None:
     doc.add_paragraph()
 
 
-def _widths(document: Document) -> list[Length]:
-    """Number, speaker and text columns as wide as their content; the Codes column gets the rest."""
-    lines = document.page.lines
+def _widths(lines) -> list[Length]:
+    """Number, speaker and text columns as wide as their content; the last column gets the rest."""
     chars = [
         max((len(str(line.number)) for line in lines), default=1),
         max((len(line.speaker or "") + 1 for line in lines), default=1),
@@ -111,9 +117,9 @@ def _widths(document: Document) -> list[Length]:
     return widths
 
 
-def _header_row(table: Table, widths: list[Length]) -> None:
+def _header_row(table: Table, widths: list[Length], columns: tuple[str, ...] = COLUMNS) -> None:
     row = table.rows[0]
-    for cell, name, width in zip(row.cells, COLUMNS, widths):
+    for cell, name, width in zip(row.cells, columns, widths):
         _fill(cell, name, width, bold=True)
         shading = OxmlElement("w:shd")
         shading.set(qn("w:val"), "clear")
