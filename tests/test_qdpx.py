@@ -348,3 +348,13 @@ def test_a_project_changed_by_hand_is_left_as_it_is(tmp_path, monkeypatch):
     assert "study-with-audio.qdpx was changed after transcribe wrote it; left as it is" in result.output
     assert mine.read_bytes().endswith(b"my own bytes")
     assert not list(private.glob(".tmp-*"))  # nothing staged is left behind
+
+
+def test_the_studio_s_render_names_the_project_the_safety_net_kept_back(tmp_path, monkeypatch):
+    from transcribe.studio.workspace import Studio
+
+    leaky = TYPED_STUDY.replace('variables = { role = "peer mentor" }', 'variables = { role = "mentee of Ann" }')
+    out, _, _ = typed(tmp_path, monkeypatch, leaky, exit_code=1)
+    results = Studio(out).render()
+    assert [r["code"] for r in results] == ["p1", "p2", "study.qdpx"]
+    assert results[-1]["status"] == "failed" and results[-1]["message"].startswith("not written: a name")
