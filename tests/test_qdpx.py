@@ -358,3 +358,20 @@ def test_the_studio_s_render_names_the_project_the_safety_net_kept_back(tmp_path
     results = Studio(out).render()
     assert [r["code"] for r in results] == ["p1", "p2", "study.qdpx"]
     assert results[-1]["status"] == "failed" and results[-1]["message"].startswith("not written: a name")
+
+
+def test_a_recording_that_cannot_be_read_into_the_private_project_fails_that_file_only(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from transcribe.cli import cli
+    from transcribe.qdpx import export
+
+    out, private, _ = typed(tmp_path, monkeypatch)
+    unreadable = tmp_path / "recording.flac"
+    unreadable.mkdir()  # given by the study file and the one transcribed, but it cannot be read
+    monkeypatch.setattr(export, "_recording", lambda entry, transcript: unreadable)
+    result = CliRunner().invoke(cli, ["export", "-o", str(out)])
+    assert result.exit_code == 1
+    assert "study-with-audio.qdpx: failed: The recording of" in result.output and "cannot be read" in result.output
+    assert "p1     " in result.output and "p2     " in result.output  # the summary of the interviews is printed
+    assert (out / "study.qdpx").is_file()  # the shareable project does not depend on it

@@ -37,7 +37,7 @@ class FileResult:
     message: str = ""
     duration: float = 0.0
     low_confidence_roles: bool = False
-    of_study: bool = False  # a file of the whole study (its QDA project), not of one interview
+    of_study: bool = False  # a file of the whole study (its QDA project, the quote bank), not of one interview
 
 
 @dataclass
@@ -244,29 +244,43 @@ class Renderer:
 
     def write_study_files(self) -> list[FileResult]:
         """Once every interview is written: the study's REFI-QDA projects (--format qdpx), and the
-        quote bank checked against the new texts. A file the safety net kept from being written
-        (or a bank that could not be checked) is a failed result; what was only left out, or
-        needs checking, is logged (codes and counts only)."""
+        quote bank checked against the new texts. A file that could not be written (the safety net
+        found a name, a recording cannot be read, the bank cannot be checked) is a failed result;
+        what was only left out, or needs checking, is logged (codes and counts only)."""
         if not self.output.anonymise:
             return []
-        from . import quotes
-        from .folders import QUOTES, STUDY_PROJECT
+        return self._write_projects() + self._check_quotes()
+
+    def _write_projects(self) -> list[FileResult]:
+        from .folders import STUDY_PROJECT, STUDY_PROJECT_WITH_AUDIO
         from .qdpx import export
 
-        failed = []
-        if export.asked(self.output.formats, self.owned):
+        if not export.asked(self.output.formats, self.owned):
+            return []
+        try:
             written = export.write_projects(self.owned, self.anonymiser)
-            for problem in written.problems:
-                log.warning(problem)
-            if written.refusal:
-                failed.append(FileResult(Path(STUDY_PROJECT), None, "failed", written.refusal, of_study=True))
+        except StorageError:
+            raise  # a full disk stops the batch, as it does for an interview
+        except TranscribeError as error:  # a recording that cannot be read into the private project
+            return [FileResult(Path(STUDY_PROJECT_WITH_AUDIO), None, "failed", str(error), of_study=True)]
+        for problem in written.problems:
+            log.warning(problem)
+        if written.refusal:
+            return [FileResult(Path(STUDY_PROJECT), None, "failed", written.refusal, of_study=True)]
+        return []
+
+    def _check_quotes(self) -> list[FileResult]:
+        from . import quotes
+        from .folders import QUOTES
+
         try:
             checks = quotes.render(self.owned, self.anonymiser.study)
+        except StorageError:
+            raise
         except TranscribeError as error:
-            failed.append(FileResult(Path(QUOTES), None, "failed", str(error), of_study=True))
-        else:
-            flagged = sum(1 for c in checks if not c.ok)
-            if flagged:
-                log.warning("quote bank: %d quote(s) no longer match their lines; `transcribe quote --check` lists "
-                            "them", flagged)
-        return failed
+            return [FileResult(Path(QUOTES), None, "failed", str(error), of_study=True)]
+        flagged = sum(1 for c in checks if not c.ok)
+        if flagged:
+            log.warning("quote bank: %d quote(s) no longer match their lines; `transcribe quote --check` lists them",
+                        flagged)
+        return []

@@ -94,7 +94,10 @@ def write_projects(owned: OwnedFiles, anonymiser) -> Written:
             continue
         try:
             public, private_interview, problem = _interview(code, owned, anonymiser)
-        except (ValueError, OSError, KeyError, IndexError, TranscribeError) as error:
+        except OSError as error:  # its text is no name, but a recording's file name may be one
+            written.problems.append(f"{code}: left out of the projects ({error.strerror or type(error).__name__})")
+            continue
+        except (ValueError, KeyError, IndexError, TranscribeError) as error:
             written.problems.append(f"{code}: left out of the projects ({error})")
             continue
         shareable.append(public)
