@@ -11,7 +11,7 @@ from conftest import SAMPLES
 from transcribe import cli as cli_module
 from transcribe.asr import checked_language
 from transcribe.cli import cli
-from transcribe.writers import DEFAULT_FORMATS, WRITERS
+from transcribe.writers import DEFAULT_FORMATS, STUDY_FORMATS, WRITERS
 
 
 def invoke(*args):
@@ -39,13 +39,13 @@ def test_every_command_takes_the_output_folder_with_o(command):
 
 def test_help_lists_every_format_and_says_what_options_do_to_line_numbers():
     text = " ".join(invoke("run", "--help").output.split())
-    for name in WRITERS:
+    for name in (*WRITERS, *STUDY_FORMATS):
         assert name in text
     assert "replaces the default (txt,json)" in text and "start it with + to add" in text
     assert "Lines break at this width, so line numbers depend on it" in text
     assert "[hh:mm:ss]" in text and "line numbers change" in text
     assert "Anonymisation supports English and French" in text
-    assert set(cli_module.FORMAT_NAMES) == set(WRITERS)
+    assert set(cli_module.FORMAT_NAMES) == {*WRITERS, *STUDY_FORMATS}
 
 
 def test_format_replaces_or_adds():

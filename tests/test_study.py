@@ -127,3 +127,40 @@ def test_command_line_speaker_counts_apply_unless_the_study_gives_them(folder):
     settings = RunSettings(diarisation=DiarisationSettings(num_speakers=3))
     jobs = Batch(Path(folder / "out"), settings, OutputSettings(), study).plan(audio_files(folder))
     assert {j.code: j.num_speakers for j in jobs} == {"p1": 3, "p2": 2}
+
+
+TWO = '[[interviews]]\naudio = "a_first.flac"\ncodes = ["p1"]\n[[interviews]]\naudio = "b_second.flac"\ncodes = ["p2"]\n'
+
+
+def test_case_variables_and_the_citation_form_load_from_the_study_file(folder):
+    import datetime
+
+    study = load_study(write(folder, '[study]\ncitation = "[{code}: {range}]"\n' + TWO
+                             + '[[people]]\nname = "Ann Lee"\ncode = "p1"\n'
+                             'variables = { role = "staff", years_in_role = 3, started = 2019-09-01 }\n'
+                             '[[people]]\nname = "Bo Tran"\ncode = "p2"\n'
+                             'variables = { role = "peer mentor", years_in_role = 1.5 }\n'))
+    assert study.variables == {"p1": {"role": "staff", "years_in_role": 3, "started": datetime.date(2019, 9, 1)},
+                               "p2": {"role": "peer mentor", "years_in_role": 1.5}}
+    assert study.citation == "[{code}: {range}]"
+    assert load_study(write(folder, TWO)).citation == "({code}, {lines})"  # the default
+
+
+@pytest.mark.parametrize("body, message", [
+    (TWO + '[[people]]\nname = "Tom"\nvariables = { role = "staff" }\n',
+     r"line 9: variables describe a participant.*Tom has no code"),
+    (TWO + '[[people]]\nname = "Ann"\ncode = "p1"\nvariables = ["staff"]\n',
+     r"line 10: variables of Ann must be a table"),
+    (TWO + '[[people]]\nname = "Ann"\ncode = "p1"\nvariables = { role = ["a", "b"] }\n',
+     r"line 10: variable 'role' of Ann must be a text, a number, true/false or a date"),
+    (TWO + '[[people]]\nname = "Ann"\ncode = "p1"\nvariables = { role = "" }\n',
+     r"line 10: variable 'role' of Ann is empty"),
+    (TWO + '[[people]]\nname = "Ann"\ncode = "p1"\nvariables = { years = 3 }\n'
+     '[[people]]\nname = "Bo"\ncode = "p2"\nvariables = { years = "three" }\n',
+     r"line 14: variable 'years' of Bo is a text, but a number for Ann"),
+    ('[study]\ncitation = "({participant}, {lines})"\n', r"line 2: citation .*\{participant\}"),
+    ('[study]\ncitation = "(lines {range})"\n', r"line 2: citation must name the participant with \{code\}"),
+])
+def test_bad_variables_and_citation_forms_name_the_line(folder, body, message):
+    with pytest.raises(TranscribeError, match=message):
+        load_study(write(folder, body))

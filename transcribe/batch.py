@@ -240,6 +240,7 @@ class Batch:
                 self.record_settings()
                 results.extend(self.withdraw())
                 self.renderer.write_methods(self.withdrawn_codes())
+                results.extend(self.renderer.write_study_files())
             except StorageError as error:  # the summary is still printed
                 raise Stopped(results, [], error) from None
         return results
@@ -329,6 +330,7 @@ class Batch:
             self.record_settings()
             results.extend(self.withdraw())
             self.renderer.write_methods(withdrawn)
+            results.extend(self.renderer.write_study_files())
         return results
 
     def withdrawn_codes(self) -> set[str]:

@@ -79,12 +79,14 @@ def common_options(fn):
     return fn
 
 
-FORMAT_NAMES = ("txt", "json", "docx", "maxqda", "nvivo", "qualcoder", "atlasti", "srt", "vtt")
+FORMAT_NAMES = ("txt", "json", "docx", "maxqda", "nvivo", "qualcoder", "atlasti", "srt", "vtt", "qdpx")
 OUT_HELP = "Shareable output folder; identifiable files and the key go to OUT.private beside it."
 FORMAT_HELP = ("Formats to write, comma-separated: " + ", ".join(FORMAT_NAMES) + ", or all. The list replaces "
                "the default ({default}); start it with + to add to the default instead (+docx,nvivo). txt and "
                "docx are numbered, with the same line numbers; json is the full data; maxqda, nvivo, "
-               "qualcoder and atlasti are for those programs' transcript import; srt and vtt are subtitles.")
+               "qualcoder and atlasti are for those programs' transcript import; srt and vtt are subtitles; qdpx is "
+               "one REFI-QDA project of the whole study (study.qdpx; with the recordings, study-with-audio.qdpx "
+               "in the private folder), not included in all.")
 WIDTH_HELP = ("Characters per numbered line (txt, docx). Lines break at this width, so line numbers depend on "
               "it: keep one width for a whole study.")
 NEW_STUDY_HELP = ("Start a study of its own in OUT with this study file, although another output folder beside "
@@ -292,11 +294,11 @@ def _run_batch(paths: list[Path], out: Path, study_path: Path | None, settings, 
                     + (f" (the {len(redone)} finished with --redo are not redone)." if redone else "."))
         sys.exit(1 if stop.reason else 130)
     reporter.end()
-    withdrawn = [r for r in results if r.status == "withdrawn"]
-    results = [r for r in results if r.status != "withdrawn"]
+    others = [r for r in results if r.status == "withdrawn" or r.of_study]  # not recordings of this run
+    results = [r for r in results if r.status != "withdrawn" and not r.of_study]
     ok = [r for r in results if r.status in ("done", "not anonymised")]
     console.say(f"\nFinished {len(ok)} of {len(results)} recording(s):")
-    for line in summary_lines(results + withdrawn):
+    for line in summary_lines(results + others):
         console.say(line)
     from .anonymise.languages import no_model_warning
     from .binding import shown
@@ -310,7 +312,7 @@ def _run_batch(paths: list[Path], out: Path, study_path: Path | None, settings, 
         console.say("Some speaker roles were decided with low confidence: check them, or set roles in the study file.")
     if output.anonymise:
         _next_steps(console, results, batch.folders, out)
-    sys.exit(0 if len(ok) == len(results) else 1)
+    sys.exit(0 if len(ok) == len(results) and all(r.status != "failed" for r in others) else 1)
 
 
 def _next_steps(console: Console, results, folders, out: Path) -> None:
@@ -448,8 +450,9 @@ def anonymise(files, out, formats, width, timestamps, study_path, new_study, int
     study.language = checked_language(study.language or "en")  # a code Whisper knows, as `run` checks it
     _warn_allowed_names(study, console.say)
     results = anonymise_transcripts(list(dict.fromkeys(files)), out, study, output, interviewer, MessageReporter(quiet))
-    ok = [r for r in results if r.status == "done"]
-    console.say(f"\nAnonymised {len(ok)} of {len(results)} transcript(s):")
+    transcripts = [r for r in results if not r.of_study]
+    ok = [r for r in transcripts if r.status == "done"]
+    console.say(f"\nAnonymised {len(ok)} of {len(transcripts)} transcript(s):")
     for line in summary_lines(results):
         console.say(line)
     from .anonymise.languages import no_model_warning
@@ -566,6 +569,114 @@ def review(out, as_csv, port, no_browser):
         click.echo(f"  {category:<14}{count}")
     click.echo("Edit the decision column (accept, reject, or your own replacement), then run: transcribe apply"
                + (f" -o {out}" if out != Path("transcripts") else ""))
+
+
+# --- after transcription (issue 26): quotes with citations, member-check copies ------------------
+
+def _last_study(folders):
+    """The study file the last run into these folders used (as apply and export read it), or the defaults."""
+    from .study import Study, load_study
+
+    last = folders.read_last_run()
+    if last is None:
+        raise TranscribeError(f"There are no transcripts in {folders.out}: run `transcribe run` (or `transcribe "
+                              "anonymise`) first.")
+    return load_study(last.study) if last.study else Study()
+
+
+@cli.command()
+@click.argument("code", required=False)
+@click.argument("lines", required=False)
+@out_option()
+@click.option("--words", default=None, metavar="TEXT",
+              help="The words you quote, if not all of the lines: [...] for what you leave out, square brackets for "
+                   "your own clarifications (they [mentors] are). Checked against the lines.")
+@click.option("--no-fillers", is_flag=True, help="Leave out hesitations (um, er) from the quote; the citation stays.")
+@click.option("--theme", default=None, help="Save the quote to the quote bank under this theme.")
+@click.option("--save", is_flag=True, help="Save the quote to the quote bank (quotes.csv and quotes.docx).")
+@click.option("--check", "check_bank", is_flag=True,
+              help="Check every quote in the bank against the current transcripts and write quotes.docx again.")
+def quote(code, lines, out, words, no_fillers, theme, save, check_bank):
+    """Quote LINES of participant CODE's shareable transcript with its citation: transcribe quote p3 214-216.
+
+    The citation takes the study file's form (citation = "({code}, {lines})" by default). The quote
+    bank, quotes.csv and quotes.docx in the shareable folder, is checked against the current
+    transcripts each time it is written: a quote whose words are no longer on its lines is flagged.
+    """
+    from dataclasses import replace
+
+    from . import quotes
+    from .folders import Folders
+    from .owned import OwnedFiles
+    from .storage import output_lock
+
+    folders = Folders.of(out)
+    study = _last_study(folders)
+    if check_bank:
+        with output_lock(folders.private):
+            checks = quotes.render(OwnedFiles(folders), study)
+        _say_quotes(checks)
+        return
+    if not code or not lines:
+        raise click.UsageError("Give a participant code and lines (transcribe quote p3 214-216), or --check.")
+    first, last = quotes.parse_lines(lines)
+    text = quotes.shareable_lines(folders, code)
+    if text is None:
+        raise TranscribeError(f"There is no shareable transcript {code}.txt in {folders.out}.")
+    printed, kept = quotes.quote(code, text, first, last, words, study.citation, fillers=not no_fillers)
+    if save or theme:
+        with output_lock(folders.private):
+            checks = quotes.add(OwnedFiles(folders), study, replace(kept, theme=theme or ""))
+        click.echo(printed)
+        _say_quotes(checks)
+    else:
+        click.echo(printed)
+
+
+def _say_quotes(checks) -> None:
+    flagged = [c for c in checks if not c.ok]
+    click.echo(f"Quote bank: {len(checks)} quote(s), {len(flagged)} of {len(checks)} quote(s) to check"
+               if flagged else f"Quote bank: {len(checks)} quote(s), all still match the transcripts.", err=True)
+    for result in flagged:
+        click.echo(f"  {result.quote.code}, lines {result.quote.first}-{result.quote.last}: {result.status}", err=True)
+
+
+@cli.command("member-check")
+@click.argument("code", required=False)
+@out_option()
+@click.option("--by", default=None, metavar="DATE", help="When the participant should send it back (\"Friday 14 March\").")
+@click.option("--contact", default=None, help="Whom the participant sends it back to and asks (a name, an e-mail address).")
+@click.option("--read", "returned", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              metavar="FILE", help="Read a returned copy: its comments and tracked changes, line by line, into a CSV "
+                                   "in the private folder. The file itself is never changed.")
+def member_check(code, out, by, contact, returned):
+    """Write participant CODE's copy of their transcript to check (a .docx in the private folder), or
+    read one back with --read FILE.
+
+    The copy has a cover page in plain language and the numbered transcript with a column for
+    comments; other people's names are hidden as in the shareable text, the participant's own
+    name is shown as they said it.
+    """
+    from . import membercheck
+    from .folders import Folders
+    from .storage import output_lock
+
+    folders = Folders.of(out)
+    study = _last_study(folders)
+    if returned is not None:
+        with output_lock(folders.private):
+            code, found, csv_path = membercheck.read_returned(folders, study, returned)
+        click.echo(f"{returned.name}: the copy of {code}; {len(found)} comment(s) and change(s), in {csv_path}")
+        for item in found:
+            where = "cover page" if item.line is None else (
+                f"line {item.line}" if item.last_line in (None, item.line) else f"lines {item.line}-{item.last_line}")
+            click.echo(f"  {where:<14}{item.kind}: {' '.join(item.text.split())}")
+        return
+    if not code:
+        raise click.UsageError("Give a participant code (transcribe member-check p3), or --read FILE.")
+    with output_lock(folders.private):
+        path = membercheck.write_copy(folders, study, code, by, contact)
+    click.echo(f"Wrote {path}: send it to the participant (it shows their name: keep it private).")
 
 
 def main() -> None:

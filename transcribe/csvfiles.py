@@ -107,11 +107,12 @@ def read_table(path: Path, columns: list[str], required: tuple[str, ...] = ()) -
     return table
 
 
-def write_table(path: Path, columns: list[str], rows: list[dict], delimiter: str = ",") -> None:
-    """Write rows atomically, UTF-8 with a byte-order mark, mode 0600; no cell a live formula."""
+def write_table(path: Path, columns: list[str], rows: list[dict], delimiter: str = ",",
+                mode: int = PRIVATE_FILE_MODE) -> None:
+    """Write rows atomically, UTF-8 with a byte-order mark, mode 0600 unless told; no cell a live formula."""
     buffer = io.StringIO()
     buffer.write(BOM)
     writer = csv.DictWriter(buffer, columns, delimiter=delimiter, lineterminator="\r\n", extrasaction="ignore")
     writer.writeheader()
     writer.writerows({column: neutralised(row.get(column)) for column in columns} for row in rows)
-    atomic_write(path, buffer.getvalue(), mode=PRIVATE_FILE_MODE)
+    atomic_write(path, buffer.getvalue(), mode=mode)

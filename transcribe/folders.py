@@ -33,6 +33,14 @@ EDITS = "edits"  # the researcher's corrections, by recording
 IDENTIFIABLE = "identifiable"  # p1.identifiable.json: the canonical transcript
 # Shareable files beside the interviews' own.
 METHODS = "methods.md"
+# The whole study's REFI-QDA project (shareable) and the same project with the recordings (private);
+# the quote bank (shareable) and the quotes it held back because a name was readable in them (private).
+STUDY_PROJECT = "study.qdpx"
+STUDY_PROJECT_WITH_AUDIO = "study-with-audio.qdpx"
+QUOTES = "quotes.csv"
+QUOTES_DOCX = "quotes.docx"
+QUOTES_HELD = "quotes-held.csv"
+MEMBER_CHECK = "member-check"  # p3.member-check.docx: a participant's copy to check (private)
 
 
 @dataclass
@@ -95,6 +103,14 @@ class Folders:
 
     def shareable(self, code: str, extension: str) -> Path:
         return self.out / f"{code}.{extension}"
+
+    def member_check(self, code: str) -> Path:
+        """A participant's copy of their transcript to check."""
+        return self.private / f"{code}.{MEMBER_CHECK}.docx"
+
+    def member_check_returned(self, code: str, digest: str) -> Path:
+        """What a returned copy (`digest`: of its bytes) says, line by line."""
+        return self.private / f"{code}.{MEMBER_CHECK}.returned-{digest}.csv"
 
     def codes(self) -> list[str]:
         """The interviews these folders hold a transcript of, p2 before p10."""

@@ -380,4 +380,5 @@ def anonymise_transcripts(paths: list[Path], out: Path, study, output, interview
             results.append(result)
         batch.record_settings()  # so that apply and export re-render these interviews too
         batch.renderer.write_methods(batch.withdrawn_codes())
+        results.extend(batch.renderer.write_study_files())
     return results

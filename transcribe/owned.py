@@ -11,6 +11,7 @@ that the next run still recognises as its own.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from .errors import TranscribeError
 from .folders import LAST_RUN, METHODS, OWNED, Folders
-from .storage import PRIVATE_FILE_MODE, SHARED_FILE_MODE, atomic_write
+from .storage import PRIVATE_FILE_MODE, SHARED_FILE_MODE, TEMP_PREFIX, atomic_write, storage_error
 
 log = logging.getLogger("transcribe")
 KEEP_HASHES = 3  # the last few versions written: any of them counts as the tool's own
@@ -107,6 +108,28 @@ class OwnedFiles:
             entry["hashes"] = [*entry["hashes"], digest][-KEEP_HASHES:]
             self.save()  # before publishing: a kill in between still leaves a file known as ours
         atomic_write(path, content, mode=PRIVATE_FILE_MODE if private else SHARED_FILE_MODE)
+        return True
+
+    def write_stream(self, path: Path, produce, *, code: str | None, fmt: str | None, private: bool = False) -> bool:
+        """As :meth:`write`, for content too large to hold in memory (a project with its recordings):
+        `produce` writes it into a binary file; it is hashed from there before it is published."""
+        if not self.owns(path):
+            self._refuse(path, "it was not written by transcribe, or was changed since")
+            return False
+        staged = path.with_name(f"{TEMP_PREFIX}{path.name}.{os.getpid()}.staged")
+        atomic_write(staged, produce, binary=True, mode=PRIVATE_FILE_MODE if private else SHARED_FILE_MODE)
+        digest = sha256_of(staged)
+        entry = self.entries.setdefault(self._name(path), {"code": code, "format": fmt, "hashes": []})
+        entry.update(code=code, format=fmt)
+        if digest not in entry["hashes"]:
+            entry["hashes"] = [*entry["hashes"], digest][-KEEP_HASHES:]
+            self.save()
+        try:
+            os.replace(staged, path)
+        except OSError as error:
+            with contextlib.suppress(OSError):
+                staged.unlink()
+            raise storage_error(path, error) from error
         return True
 
     def remove(self, path: Path) -> bool:

@@ -42,6 +42,7 @@ class FileResult:
     low_confidence_roles: bool = False
     detections: int = 0  # identifiers found in the anonymised interview
     check_first: int = 0  # of them, listed to check first and not decided yet
+    of_study: bool = False  # a file of the whole study (its QDA project, the quote bank), not of one interview
 
 
 @dataclass
@@ -160,9 +161,13 @@ class Renderer:
         if prepared is None:
             (identifiable,) = marked = [mark(transcript)]
             return View(identifiable, None, layout(marked, self.output.width, self.output.timestamps))
-        identifiable, anonymised, shape = (mark(t) for t in (transcript, prepared.anonymised, prepared.shape))
-        pages = layout([identifiable, anonymised], self.output.width, self.output.timestamps, shape=shape)
-        return View(identifiable, anonymised, pages)
+        identifiable, anonymised = mark(transcript), mark(prepared.anonymised)
+        return View(identifiable, anonymised, self.lay_out([identifiable, anonymised], prepared))
+
+    def lay_out(self, versions: list[Transcript], prepared: Prepared) -> list[Page]:
+        """Marked versions of one anonymised interview on the lines its files have: the breaks come
+        from its layout shape, so any other version (a participant's copy) gets the same lines."""
+        return layout(versions, self.output.width, self.output.timestamps, shape=mark(prepared.shape))
 
     def _unsafe(self, p: Prepared, view: View) -> str | None:
         """Why the shareable files must not be written although the turns passed the safety net: a
@@ -301,6 +306,49 @@ class Renderer:
             self.owned.write(path, record.encode(), code=None, fmt=None)
         elif withdrawn:
             self.owned.remove(path)
+
+    def write_study_files(self) -> list[FileResult]:
+        """Once every interview is written: the study's REFI-QDA projects (--format qdpx), and the
+        quote bank checked against the new texts. A file that could not be written (the safety net
+        found a name, a recording cannot be read, the bank cannot be checked) is a failed result;
+        what was only left out, or needs checking, is logged (codes and counts only)."""
+        if not self.output.anonymise:
+            return []
+        return self._write_projects() + self._check_quotes()
+
+    def _write_projects(self) -> list[FileResult]:
+        from .folders import STUDY_PROJECT, STUDY_PROJECT_WITH_AUDIO
+        from .qdpx import export
+
+        if not export.asked(self.output.formats, self.owned):
+            return []
+        try:
+            written = export.write_projects(self.owned, self.anonymiser)
+        except StorageError:
+            raise  # a full disk stops the batch, as it does for an interview
+        except TranscribeError as error:  # a recording that cannot be read into the private project
+            return [FileResult(Path(STUDY_PROJECT_WITH_AUDIO), None, "failed", str(error), of_study=True)]
+        for problem in written.problems:
+            log.warning(problem)
+        if written.refusal:
+            return [FileResult(Path(STUDY_PROJECT), None, "failed", written.refusal, of_study=True)]
+        return []
+
+    def _check_quotes(self) -> list[FileResult]:
+        from . import quotes
+        from .folders import QUOTES
+
+        try:
+            checks = quotes.render(self.owned, self.anonymiser.study)
+        except StorageError:
+            raise
+        except TranscribeError as error:
+            return [FileResult(Path(QUOTES), None, "failed", str(error), of_study=True)]
+        flagged = sum(1 for c in checks if not c.ok)
+        if flagged:
+            log.warning("quote bank: %d quote(s) no longer match their lines; `transcribe quote --check` lists them",
+                        flagged)
+        return []
 
 
 def _reflow_cause(before: dict, found: list[list[int]], words: str) -> str:

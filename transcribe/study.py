@@ -7,8 +7,10 @@ in file order. Validation errors name the line and the problem.
 
 from __future__ import annotations
 
+import datetime
 import json
 import re
+import string
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
@@ -20,10 +22,17 @@ from .text import invisible, normalise
 
 STUDY_FILE = "study.toml"
 CODE_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,15}")  # always with fullmatch: "p1\n" is no code
-STUDY_KEYS = {"interviewer_label", "language", "places", "organisations", "allow", "vocabulary", "interviewer_voice"}
+STUDY_KEYS = {"interviewer_label", "language", "places", "organisations", "allow", "vocabulary", "interviewer_voice",
+              "citation"}
 INTERVIEW_KEYS = {"audio", "codes", "code", "speakers", "min_speakers", "max_speakers", "roles"}
-PERSON_KEYS = {"name", "aliases", "role", "code"}
+PERSON_KEYS = {"name", "aliases", "role", "code", "variables"}
 ROLES = ("participant", "interviewer", "other")
+# How a quotation is cited: {code} the participant, {lines} "line 214" or "lines 214–216", {range} "214–216".
+DEFAULT_CITATION = "({code}, {lines})"
+CITATION_FIELDS = ("code", "lines", "range")
+# A case variable's kinds, as REFI-QDA types them (an int beside a float makes a Float).
+VARIABLE_KINDS = ((bool, "true/false"), (int, "number"), (float, "number"), (datetime.datetime, "date and time"),
+                  (datetime.date, "date"), (str, "text"))
 
 
 @dataclass(frozen=True)
@@ -64,6 +73,8 @@ class Study:
     # Participants on the roster whose code no interview in the file has -> what is wrong if their
     # interview is not in the output folders either (it may have been withdrawn: see Batch).
     unlisted_codes: dict[str, str] = field(default_factory=dict)
+    variables: dict[str, dict[str, object]] = field(default_factory=dict)  # participant code -> case variables
+    citation: str = DEFAULT_CITATION
 
     def interview_for(self, audio: Path) -> Interview | None:
         resolved = audio.resolve()
@@ -147,6 +158,7 @@ def load_study(path: str | Path) -> Study:
             raise _error(path, lines.of("interviewer_voice"), f"interviewer_voice file {voice.name} not found")
         study.interviewer_voice = voice
     _check_keys(settings, STUDY_KEYS, "[study]", path, lines)
+    study.citation = _citation(settings, path, lines)
     for table, allowed in (("interviews", INTERVIEW_KEYS), ("people", PERSON_KEYS)):
         entries = data.get(table, [])
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
@@ -218,6 +230,12 @@ def load_study(path: str | Path) -> Study:
             problem = _error(path, lines.of("code", code), f"person {name} has code '{code}', which no interview uses")
             study.unlisted_codes[code] = str(problem)
         person_id = code if role == "participant" else (study.interviewer_label if role == "interviewer" else _slug(name))
+        if "variables" in entry:
+            line = lines.of("variables", occurrence=len(study.variables)) or _table_line(lines, "people", index)
+            if role != "participant":
+                raise _error(path, line, f"variables describe a participant (a case of the study); {name} has no code")
+            names = {p.id: p.names[0] for p in study.people}
+            study.variables[code] = _variables(entry["variables"], name, study.variables, names, path, line)
         study.people.append(Person(person_id, tuple(dict.fromkeys([name, *aliases])), role))
     names = {n.casefold() for p in study.people for full in p.names for n in [full, *full.split()]}
     if study.interviewer_label.casefold() in names:
@@ -287,6 +305,45 @@ def code_order(code: str) -> tuple:
     return (code.rstrip("0123456789"), int(digits) if digits else 0, code)
 
 
+def _citation(settings: dict, path: Path, lines: _Lines) -> str:
+    value = settings.get("citation", DEFAULT_CITATION)
+    try:
+        fields = {f for _, f, _, _ in string.Formatter().parse(value) if f is not None} if isinstance(value, str) else None
+    except ValueError:
+        fields = None
+    unknown = sorted(fields - set(CITATION_FIELDS)) if fields is not None else []
+    if fields is None or unknown:
+        what = f"names {{{unknown[0]}}}, which" if unknown else "is not a form that"
+        raise _error(path, lines.of("citation"), f"citation {what} transcribe cannot fill in; write it with "
+                     "{code}, {lines} (line 214 / lines 214–216) and {range} (214–216), e.g. \"({code}, {lines})\"")
+    if "code" not in fields or not fields & {"lines", "range"}:
+        raise _error(path, lines.of("citation"), "citation must name the participant with {code} and the lines with "
+                     "{lines} or {range}, e.g. \"({code}, {lines})\"")
+    return value
+
+
+def _kind(value: object) -> str | None:
+    return next((kind for type_, kind in VARIABLE_KINDS if isinstance(value, type_)), None)
+
+
+def _variables(table: object, name: str, seen: dict[str, dict[str, object]], names: dict[str, str], path: Path,
+               line: int | None) -> dict:
+    """A participant's case variables, each of one kind across the study (texts, numbers, dates)."""
+    if not isinstance(table, dict):
+        raise _error(path, line, f"variables of {name} must be a table, e.g. variables = {{ role = \"staff\", years_in_role = 3 }}")
+    for variable, value in table.items():
+        kind = _kind(value)
+        if kind is None or isinstance(value, datetime.time):
+            raise _error(path, line, f"variable '{variable}' of {name} must be a text, a number, true/false or a date")
+        if kind == "text" and not value.strip():
+            raise _error(path, line, f"variable '{variable}' of {name} is empty; leave it out instead")
+        other = next(((code, values[variable]) for code, values in seen.items() if variable in values), None)
+        if other is not None and _kind(other[1]) != kind:
+            raise _error(path, line, f"variable '{variable}' of {name} is a {kind}, but a {_kind(other[1])} for "
+                         f"{names[other[0]]}; give it one kind for everyone")
+    return dict(table)
+
+
 def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
 
@@ -350,6 +407,7 @@ organisations = []           # known organisations, e.g. ["Riverside Surgery"]
 allow = []                   # words never to replace, e.g. ["NHS", "WellTogether"]
 vocabulary = []              # spellings that help recognition: project names, jargon
 # interviewer_voice = "interviewer.wav"   # a clip of only the interviewer's voice (role detection)
+# citation = "({{code}}, {{lines}})"      # how `transcribe quote` cites: (p3, lines 214–216)
 """
 
 
@@ -377,6 +435,7 @@ def template(folder: Path, files: list[Path] | None = None) -> str:
         )
     parts.append(
         "\n# [[people]]\n# name = \"Jane Doe\"\n# aliases = [\"Jane\", \"Ms Doe\"]\n# code = \"p1\"            # a participant\n"
+        "# variables = { role = \"staff\", years_in_role = 3 }   # the case's variables (QDA project)\n"
         "#\n# [[people]]\n# name = \"Alex Smith\"\n# role = \"interviewer\"\n#\n# [[people]]\n# name = \"Tom\"             # someone else who is mentioned\n"
     )
     text = "".join(parts)

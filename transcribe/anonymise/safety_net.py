@@ -127,45 +127,51 @@ class SafetyNet:
 
     def _find_in_turn(self, index: int, original, shown) -> list[Hit]:
         text = shown.text
-        allowed = [m.span() for pattern in self.allowed for m in pattern.finditer(text)]  # never replaced
         taken: list[tuple[int, int]] = []  # in the shown text
         mapped: list[tuple[int, int]] = []  # the same, in the identifiable text
         hits = []
-        # As written ("McDonald" stays one word), then as a reader splits it (handles, camel case).
-        for folded, positions in (_folded_with_positions(text), _reader_tokens(text)):
-            for term, pattern in self.patterns:
-                for match in pattern.finditer(folded):
-                    a, b = positions[match.start()], positions[match.end() - 1] + 1
-                    if any(a < y and x < b for x, y in taken) or _inside_placeholder(original, shown, a) or \
-                            any(x <= a and b <= y for x, y in allowed):
-                        continue
-                    if compact(fold_for_matching(text[a:b]).strip("'")) in self.allow:
-                        continue
-                    span = _to_identifiable(original, shown, a, b)
-                    if span is None or any(span[0] < y and x < span[1] for x, y in mapped):
-                        continue  # a word taken whole already holds this one
-                    taken.append((a, b))
-                    mapped.append(span)
-                    ambiguous = text[a:b].islower() or _sentence_start(text, a)  # "Will you…" starts a sentence
-                    ordinary = self._ordinary(term, text[a:b]) and ambiguous and \
-                        not _name_context(folded, match, self.profile.cues_before, self.profile.verbs_after)
-                    start, end = span
-                    detection = Detection(start, end, original.text[start:end], term.category, SOURCE,
-                                          0.5 if ordinary else 1.0, term.entity)
-                    hits.append(Hit(index, detection, ordinary))
+        for term, match, folded, a, b in self._matches(text):
+            if any(a < y and x < b for x, y in taken) or _inside_placeholder(original, shown, a):
+                continue
+            span = _to_identifiable(original, shown, a, b)
+            if span is None or any(span[0] < y and x < span[1] for x, y in mapped):
+                continue  # a word taken whole already holds this one
+            taken.append((a, b))
+            mapped.append(span)
+            ambiguous = text[a:b].islower() or _sentence_start(text, a)  # "Will you…" starts a sentence
+            ordinary = self._ordinary(term, text[a:b]) and ambiguous and \
+                not _name_context(folded, match, self.profile.cues_before, self.profile.verbs_after)
+            start, end = span
+            detection = Detection(start, end, original.text[start:end], term.category, SOURCE,
+                                  0.5 if ordinary else 1.0, term.entity)
+            hits.append(Hit(index, detection, ordinary))
         return hits
 
     def find_in_text(self, text: str) -> list[str]:
-        """The study's known forms readable in a text that is not a turn (a header, a label, a
-        replacement the researcher typed, brackets and all): the forms found, for a refusal to name."""
-        found = []
+        """The study's known forms readable in a text that is not a turn (a quote's clarification, a
+        case variable, a note, a replacement the researcher typed, a header, a label), brackets and
+        all: the forms found, for a refusal to say where.
+        There is no review behind such a text, so an ordinary word that is also a name counts."""
+        plain = text.replace("[", " ").replace("]", " ")  # a typist's brackets, not a placeholder's
+        taken: list[tuple[int, int]] = []
+        for *_, a, b in self._matches(plain):
+            if not any(a < y and x < b for x, y in taken):  # "Helen" inside "Helen Carter" is the same name
+                taken.append((a, b))
+        return list(dict.fromkeys(text[a:b] for a, b in sorted(taken)))
+
+    def _matches(self, text: str):
+        """Every known form in `text` that the allow list does not keep, longest forms first: its
+        term, the match in the folded text, that text, and the form's span in `text`. Read as
+        written ("McDonald" stays one word), then as a reader splits it (handles, camel case)."""
+        allowed = [m.span() for pattern in self.allowed for m in pattern.finditer(text)]  # never replaced
         for folded, positions in (_folded_with_positions(text), _reader_tokens(text)):
             for term, pattern in self.patterns:
                 for match in pattern.finditer(folded):
                     a, b = positions[match.start()], positions[match.end() - 1] + 1
-                    if fold_for_matching(text[a:b]).strip("'") not in self.allow:
-                        found.append(text[a:b])
-        return list(dict.fromkeys(found))
+                    if any(x <= a and b <= y for x, y in allowed):
+                        continue
+                    if compact(fold_for_matching(text[a:b]).strip("'")) not in self.allow:
+                        yield term, match, folded, a, b
 
     def _ordinary(self, term: Term, shown: str) -> bool:
         """Whether the form is one ordinary word: the study's form of it ("rose" of "Rose", shown as

@@ -399,7 +399,8 @@ class Studio:
                 self.prepared(code)  # detections for corrected text are in the cache before rerender
             results = Batch(self.out, RunSettings(), self.output, self.study).rerender()
             # The studio stays open after a render: later reviews reuse the loaded detector.
-            return [{"code": r.code, "status": r.status, "message": r.message} for r in results]
+            # A file of the whole study (its QDA project) is named by its file name: it has no code.
+            return [{"code": r.code or r.audio.name, "status": r.status, "message": r.message} for r in results]
 
     # --- audio ---------------------------------------------------------------------------------
 

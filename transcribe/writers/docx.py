@@ -59,33 +59,43 @@ class DocxWriter(Writer):
     def write(self, document: Document, file: IO) -> None:
         doc = new_document()
         _set_up(doc, document)
-        table = doc.add_table(rows=1, cols=len(COLUMNS))
-        table.style = "Table Grid"
-        table.autofit = False
-        widths = _widths(document)
-        for column, width in zip(table.columns, widths):
-            column.width = width
-        _header_row(table, widths)
-        for line in document.page.lines:
-            cells = table.add_row().cells
-            _fill(cells[0], str(line.number), widths[0], align=WD_ALIGN_PARAGRAPH.RIGHT)
-            _fill(cells[1], f"{line.speaker}:" if line.speaker else "", widths[1], bold=True)
-            _fill(cells[2], line.text, widths[2])
-            cells[3].width = widths[3]
+        numbered_table(doc, document.page.lines)
         buffer = io.BytesIO()
         doc.save(buffer)
-        file.write(_reproducible(buffer.getvalue()))
+        file.write(reproducible(buffer.getvalue()))
 
 
-def _reproducible(docx: bytes) -> bytes:
-    """The same document as the same bytes: zip entries get a fixed time instead of "now"."""
+def numbered_table(doc: WordDocument, lines, columns: tuple[str, ...] = COLUMNS) -> Table:
+    """The numbered lines (each with a number, a speaker or None, and a text) as a table: number,
+    speaker and text columns as wide as their content, and an empty last column to write in."""
+    table = doc.add_table(rows=1, cols=len(columns))
+    table.style = "Table Grid"
+    table.autofit = False
+    widths = _widths(lines)
+    for column, width in zip(table.columns, widths):
+        column.width = width
+    _header_row(table, widths, columns)
+    for line in lines:
+        cells = table.add_row().cells
+        _fill(cells[0], str(line.number), widths[0], align=WD_ALIGN_PARAGRAPH.RIGHT)
+        _fill(cells[1], f"{line.speaker}:" if line.speaker else "", widths[1], bold=True)
+        _fill(cells[2], line.text, widths[2])
+        cells[3].width = widths[3]
+    return table
+
+
+def reproducible(docx: bytes, parts: dict[str, bytes] | None = None) -> bytes:
+    """The same document as the same bytes: zip entries get a fixed time instead of "now".
+    `parts` replaces parts of the document or adds new ones (after the others)."""
     source = zipfile.ZipFile(io.BytesIO(docx))
+    parts = dict(parts or {})
+    content = {name: parts.pop(name) if name in parts else source.read(name) for name in source.namelist()}
     output = io.BytesIO()
     with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            fixed = zipfile.ZipInfo(item.filename, date_time=(1980, 1, 1, 0, 0, 0))
+        for name, data in {**content, **parts}.items():
+            fixed = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
             fixed.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(fixed, source.read(item.filename))
+            target.writestr(fixed, data)
     return output.getvalue()
 
 
@@ -125,10 +135,9 @@ def text_width_cm(text: str, bold: bool = False) -> float:
     return units / EM * FONT_SIZE.pt * 2.54 / 72
 
 
-def _widths(document: Document) -> list[Length]:
-    """Number, speaker and text columns as wide as their content; the Codes column narrower than
-    the text, in what the page leaves."""
-    lines = document.page.lines
+def _widths(lines) -> list[Length]:
+    """Number, speaker and text columns as wide as their content; the last (Codes, or Comments)
+    column narrower than the text, in what the page leaves."""
     needed = [
         max((text_width_cm(str(line.number)) for line in lines), default=0),
         max((text_width_cm(f"{line.speaker}:", bold=True) for line in lines if line.speaker), default=0),
@@ -142,9 +151,9 @@ def _widths(document: Document) -> list[Length]:
     return widths
 
 
-def _header_row(table: Table, widths: list[Length]) -> None:
+def _header_row(table: Table, widths: list[Length], columns: tuple[str, ...] = COLUMNS) -> None:
     row = table.rows[0]
-    for cell, name, width in zip(row.cells, COLUMNS, widths):
+    for cell, name, width in zip(row.cells, columns, widths):
         _fill(cell, name, width, bold=True)
         shading = OxmlElement("w:shd")
         shading.set(qn("w:val"), "clear")
