@@ -101,6 +101,22 @@ def terms_for(people: list[Person], key: StudyKey) -> list[Term]:
     return list(terms.values())
 
 
+SURROGATE = ""  # the entity of a pseudonym's term: whoever has the name in the text, not the person it stands for
+SURROGATE_SCORE = 0.5  # listed to check first: a real name that is also someone's pseudonym
+
+
+def surrogate_terms(key: StudyKey) -> list[Term]:
+    """The words of every pseudonym in the key (anonymise/pseudonyms.py).
+
+    Where the anonymisation wrote a pseudonym, the net never looks (it reads only words the
+    anonymisation left as they were), so a pseudonym is no leak. The same name left in the text
+    as it was spoken is a real name that detection missed, and one a reader would take for
+    that pseudonym's person: it is found, replaced and listed to check first.
+    """
+    words = {fold_for_matching(w) for value in key.pseudonyms().values() for w in value.split()}
+    return [Term((w,), "person", SURROGATE, False) for w in sorted(words) if len(w) > 1]
+
+
 class SafetyNet:
     """Finds what the study knows in anonymised text; build once per interview write."""
 
@@ -110,7 +126,10 @@ class SafetyNet:
         self.language = language
         self.profile = profile(language)
         self.ordinary_words = ordinary_words(self.profile.code)
-        self.terms = sorted(terms_for(people, key), key=lambda t: -sum(len(w) for w in t.words))
+        known = terms_for(people, key)
+        forms = {(t.words, t.category) for t in known}  # a roster name that is also a pseudonym stays the roster's
+        known += [t for t in surrogate_terms(key) if (t.words, t.category) not in forms]
+        self.terms = sorted(known, key=lambda t: -sum(len(w) for w in t.words))
         self.patterns = [(term, _term_regex(term)) for term in self.terms]
         self.allow = {fold_for_matching(a).strip() for a in allow if a.strip()}
 
@@ -142,8 +161,9 @@ class SafetyNet:
                     not _name_context(folded, match, self.profile.cues_before, self.profile.verbs_after)
                 start, end = span
                 category = term.category
-                detection = Detection(start, end, original.text[start:end], category, SOURCE,
-                                      0.5 if ordinary else 1.0, term.entity)
+                score = SURROGATE_SCORE if ordinary or term.entity == SURROGATE else 1.0
+                detection = Detection(start, end, original.text[start:end], category, SOURCE, score,
+                                      term.entity or None)
                 hits.append(Hit(index, detection, ordinary))
         return hits
 
