@@ -412,3 +412,39 @@ def test_generalised_wording_from_what_is_known():
     assert wording("Riverside Surgery", "organisation") == "a GP surgery"
     assert wording("St Mary's Church", "organisation") == "a place of worship"
     assert wording("07700 900123", "phone") == "a telephone number"
+
+
+# --- the command line (a typed interview, no model) ------------------------------------------------
+
+
+def test_style_on_the_command_line_is_remembered_until_changed(small_study):
+    from click.testing import CliRunner
+
+    from transcribe.cli import cli
+
+    out = small_study
+    placeholder = (out / "p1.txt").read_text(encoding="utf-8")
+    assert "[p1]" in placeholder
+    result = CliRunner().invoke(cli, ["apply", "-o", str(out), "--style", "pseudonym"])
+    assert result.exit_code == 0, result.output
+    pseudonymised = (out / "p1.txt").read_text(encoding="utf-8")
+    assert "[p1]" not in pseudonymised and "Sarah" not in pseudonymised
+    result = CliRunner().invoke(cli, ["export", "-o", str(out), "--format", "+srt"])  # no --style: as last time
+    assert result.exit_code == 0, result.output
+    assert (out / "p1.txt").read_text(encoding="utf-8") == pseudonymised
+    assert "Sarah" not in (out / "p1.srt").read_text(encoding="utf-8") and "[p1]" not in (out / "p1.srt").read_text()
+    assert [ln[:6] for ln in pseudonymised.splitlines()] == [ln[:6] for ln in placeholder.splitlines()]
+    result = CliRunner().invoke(cli, ["apply", "-o", str(out), "--style", "study"])
+    assert result.exit_code == 0, result.output
+    assert (out / "p1.txt").read_text(encoding="utf-8") == placeholder
+
+
+def test_a_wrong_style_is_refused_before_anything_runs(small_study):
+    from click.testing import CliRunner
+
+    from transcribe.cli import cli
+
+    before = (small_study / "p1.txt").read_bytes()
+    result = CliRunner().invoke(cli, ["apply", "-o", str(small_study), "--style", "place=pseudonym"])
+    assert result.exit_code == 2 and "a pseudonym is for person only" in result.output
+    assert (small_study / "p1.txt").read_bytes() == before
