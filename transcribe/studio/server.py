@@ -154,6 +154,8 @@ class StudioApp:
             elif action == "rule":
                 extra = studio.rule(code, version, str(body["text"]), str(body.get("category", "")),
                                     body.get("kind") == "always")
+            elif action == "pseudonym":
+                studio.set_pseudonym(code, version, str(body["id"]), str(body["pseudonym"]))
             elif action == "reviewed":
                 studio.set_reviewed(code, version, bool(body.get("reviewed", True)))
             else:
