@@ -448,3 +448,21 @@ def test_a_wrong_style_is_refused_before_anything_runs(small_study):
     result = CliRunner().invoke(cli, ["apply", "-o", str(small_study), "--style", "place=pseudonym"])
     assert result.exit_code == 2 and "a pseudonym is for person only" in result.output
     assert (small_study / "p1.txt").read_bytes() == before
+
+
+def test_a_fixed_pseudonym_that_is_a_name_found_in_the_interviews_stops_only_the_pseudonym_style(tmp_path):
+    from transcribe.anonymise.prepare import Anonymiser
+    from transcribe.cache import StageCache
+    from transcribe.folders import Folders
+    from transcribe.study import Study
+
+    folders = Folders.of(tmp_path / "transcripts")
+    folders.private.mkdir(mode=0o700)
+    people = [Person("p1", ("Sarah Jones",), "participant", "Emma")]
+    k = StudyKey(people)
+    k.replacement(Detection(0, 4, "Emma", "person", "ner", 0.85, None), "p1")  # a real Emma, found in an interview
+    k.save(folders.key)
+    study = Study(people=people)
+    assert Anonymiser(study, StageCache(folders.private), folders).load_key()  # placeholders: nothing to refuse
+    with pytest.raises(TranscribeError, match="pseudonym the study file gives Sarah Jones is also a name found"):
+        Anonymiser(study, StageCache(folders.private), folders, {"person": "pseudonym"}).load_key()

@@ -32,7 +32,7 @@ from .apply import (
 from .key import StudyKey
 from .languages import PROFILES, detection_language
 from .safety_net import SafetyNet, protect
-from .styles import LABEL_PSEUDONYM, Styles
+from .styles import LABEL_PSEUDONYM, PSEUDONYM, Styles
 
 log = logging.getLogger("transcribe")
 
@@ -121,7 +121,7 @@ class Anonymiser:
         s = self.study
         key = StudyKey.load(self.folders.key, s.people, s.interviewer_label, language=detection_language(s.language),
                             known=[*s.places, *s.organisations], wording=s.generalised)
-        fixed = key.fixed_clashes()
+        fixed = key.fixed_clashes() if self.styles("person") == PSEUDONYM else []
         if fixed:
             raise TranscribeError(f"the pseudonym the study file gives {fixed[0].names[0]} is also a name found in the "
                                   "interviews (key.csv); choose another pseudonym for them and run again")
@@ -161,7 +161,7 @@ class Anonymiser:
             net, transcript, found, decisions, anonymised, proposals, key)
         if self.styles.pseudonym_labels:
             self._label_with_pseudonyms(anonymised, key)
-        clashes = key.clashes()
+        clashes = key.clashes() if self.styles("person") == PSEUDONYM else []
         if clashes:  # counted, no names: the log is not private enough for them
             log.warning("%s: %d pseudonym(s) in key.csv are also the name of someone the study knows; give those "
                         "people another pseudonym in the study file or the studio if a reader could be misled",
@@ -201,7 +201,6 @@ class Anonymiser:
         left = [h for h in protect(net, transcript, anonymised) if not _overlaps(h, kept)]
         refusal = f"{len(left)} name(s) the study knows would still be readable in the shareable text" if left else None
         return found, decisions, anonymised, proposals, refusal
-
 
     def _label_with_pseudonyms(self, anonymised: Transcript, key: StudyKey) -> None:
         """Participants' turns labelled with the first name of their pseudonym instead of their code."""
