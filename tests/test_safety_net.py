@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from transcribe.anonymise import apply as apply_module
+from transcribe.anonymise import operators
 from transcribe.anonymise.key import KeyEntry, StudyKey
 from transcribe.anonymise.prepare import Anonymiser
 from transcribe.anonymise.safety_net import SafetyNet
@@ -114,12 +115,25 @@ def test_the_net_fails_closed_when_replacing_does_not_work(outputs, monkeypatch)
     t.audio = {"sha256": "1" * 64}
     outputs.write(t, FileResult(Path("x.wav"), "p1", "done"))
     assert (outputs.folders.out / "p1.txt").is_file()
-    monkeypatch.setattr(apply_module, "replace_span", lambda *args: None)  # a bug: nothing is replaced
+    # A bug: the operator writes the name back; the engine and the words agree, so only the net can see it.
+    monkeypatch.setattr(operators.Placeholder, "operate", lambda self, text=None, params=None: text)
     result = FileResult(Path("x.wav"), "p1", "done")
     outputs.write(t, result)
     assert result.status == "failed" and "would still be readable" in result.message
     assert not (outputs.folders.out / "p1.txt").exists() and not (outputs.folders.out / "p1.json").exists()
     assert (outputs.folders.private / "p1.identifiable.txt").is_file()
+
+
+def test_replacing_fails_closed_when_the_words_do_not_take_the_engines_text(outputs, monkeypatch):
+    t = transcript("my name is Zoe and I live here")
+    t.audio = {"sha256": "2" * 64}
+    outputs.write(t, FileResult(Path("x.wav"), "p1", "done"))
+    assert (outputs.folders.out / "p1.txt").is_file()
+    monkeypatch.setattr(apply_module, "replace_span", lambda *args: None)  # a bug: nothing is replaced in the words
+    result = FileResult(Path("x.wav"), "p1", "done")
+    outputs.write(t, result)
+    assert result.status == "failed" and "anonymiser engine" in result.message
+    assert not (outputs.folders.out / "p1.txt").exists() and not (outputs.folders.out / "p1.json").exists()
 
 
 def test_only_a_newly_found_identifier_moves_lines_and_the_summary_says_so(outputs):

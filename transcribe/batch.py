@@ -87,7 +87,7 @@ class Batch:
         self.reporter = reporter or Reporter()
         self.engines = remote.engines(self.settings) if remote else Engines(settings, say=self.reporter.say)
         self.cache = StageCache(self.private)
-        self.anonymiser = Anonymiser(self.study, self.cache, self.folders)
+        self.anonymiser = Anonymiser(self.study, self.cache, self.folders, output.styles)
         self.renderer = Renderer(self.folders, output, self.anonymiser, self.reporter)
         self._voice = None
 

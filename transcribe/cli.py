@@ -91,6 +91,10 @@ WIDTH_HELP = ("Characters per numbered line (txt, docx). Lines break at this wid
               "it: keep one width for a whole study.")
 NEW_STUDY_HELP = ("Start a study of its own in OUT with this study file, although another output folder beside "
                   "the study file already holds its key, or OUT was made with another study file.")
+STYLE_HELP = ("How identifiers are replaced: placeholder ([Name 1], [p3]; the default), pseudonym (people: made-up "
+              "names, one per person for the whole study), generalise (places and organisations: [a London borough]) "
+              "or redact ([…]); or category=style pairs (person=pseudonym,place=redact). Applies over the study "
+              "file's styles and is remembered for this folder's later commands; 'study' goes back to the study file's.")
 TIMESTAMPS_HELP = ("Start each turn with [hh:mm:ss] in txt and docx. Lines break differently, so line numbers "
                    "change; other formats always carry times.")
 
@@ -109,9 +113,28 @@ def output_options(fn):
                      help=FORMAT_HELP.format(default="txt,json")),
         click.option("--width", type=int, default=80, show_default=True, help=WIDTH_HELP),
         click.option("--timestamps", is_flag=True, help=TIMESTAMPS_HELP),
+        style_option(),
     )):
         fn = decorator(fn)
     return fn
+
+
+def style_option():
+    return click.option("--style", "style", default=None, metavar="STYLES", help=STYLE_HELP)
+
+
+def _styles(value: str | None, out: Path) -> dict[str, str] | None:
+    """--style parsed (None: the study file's); not given: what the last command into `out` used."""
+    from .anonymise.styles import parse
+    from .folders import Folders
+
+    if value is None:
+        last = Folders.of(out).read_last_run()
+        return last.output.styles if last else None
+    try:
+        return parse(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--style") from None
 
 
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
@@ -223,7 +246,7 @@ def _ray_option(value: str | None, paths: tuple[Path, ...]) -> tuple[str | None,
               help="Where converted model weights are cached [env TRANSCRIBE_CACHE_DIR; default ~/.cache/transcribe].")
 @click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]", help=RAY_HELP)
 @common_options
-def run(paths, out, formats, width, timestamps, study_path, model, device, language, speakers, min_speakers,
+def run(paths, out, formats, width, timestamps, style, study_path, model, device, language, speakers, min_speakers,
         max_speakers, recognition, batch_size, segmentation_step, diarisation_pipeline, no_anonymise, partial, redo,
         model_dir, ray_address, new_study, quiet, verbose):
     """Transcribe recordings (files or folders, searched recursively)."""
@@ -254,7 +277,7 @@ def run(paths, out, formats, width, timestamps, study_path, model, device, langu
     settings = RunSettings(model=model, device=device, language=language, recognition_mode=recognition,
                            batch_size=batch_size, diarisation=diarisation, allow_partial=partial,
                            redo=frozenset(redo), cache_dir=model_dir)
-    output = OutputSettings(output_formats, width, timestamps, not no_anonymise)
+    output = OutputSettings(output_formats, width, timestamps, not no_anonymise, _styles(style, out))
     console = Console(quiet)
     try:
         _run_batch(list(paths), out, study_path, settings, output, console, ray_address, new_study=new_study)
@@ -423,7 +446,7 @@ def init(folder, force):
               help="The label the interviewer's turns start with in the files (default: a label such as I, "
                    "Interviewer or a roster interviewer's name, else whoever speaks first).")
 @common_options
-def anonymise(files, out, formats, width, timestamps, study_path, new_study, interviewer, quiet, verbose):
+def anonymise(files, out, formats, width, timestamps, style, study_path, new_study, interviewer, quiet, verbose):
     """Anonymise transcripts made elsewhere (.txt, .docx, .srt, .vtt) into the study's folders.
 
     Each turn starts with a speaker label ("Sarah: ...", "I: ...", "[00:01:02] Speaker 1: ...",
@@ -439,7 +462,7 @@ def anonymise(files, out, formats, width, timestamps, study_path, new_study, int
     from .progress import MessageReporter
 
     _check_width(width)
-    output = OutputSettings(_formats(formats), width, timestamps, True)
+    output = OutputSettings(_formats(formats), width, timestamps, True, _styles(style, out))
     wrong = [f for f in files if f.suffix.lower() not in IMPORT_EXTENSIONS]
     if wrong:
         raise click.BadParameter(f"{wrong[0].name}: transcripts are read from {', '.join(IMPORT_EXTENSIONS)} files.",
@@ -464,8 +487,8 @@ def anonymise(files, out, formats, width, timestamps, study_path, new_study, int
     sys.exit(0 if len(ok) == len(results) else 1)
 
 
-def _rerender(out: Path, formats: str | None, width: int | None, timestamps: bool | None, quiet: bool,
-              verbose: bool, listing: bool = False) -> None:
+def _rerender(out: Path, formats: str | None, width: int | None, timestamps: bool | None, style: str | None,
+              quiet: bool, verbose: bool, listing: bool = False) -> None:
     """Render the cached transcripts again (apply, export): no model runs. Exits with the status."""
     from .batch import Batch, summary_lines
     from .folders import Folders, OutputSettings
@@ -483,7 +506,8 @@ def _rerender(out: Path, formats: str | None, width: int | None, timestamps: boo
     _warn_allowed_names(study, Console(quiet).say)
     output = OutputSettings(_formats(formats, last.output.formats) if formats else last.output.formats,
                             width or last.output.width,
-                            last.output.timestamps if timestamps is None else timestamps, last.output.anonymise)
+                            last.output.timestamps if timestamps is None else timestamps, last.output.anonymise,
+                            _styles(style, out))
     _check_width(output.width)
     batch = Batch(out, RunSettings(), output, study)
     results = batch.rerender()
@@ -509,10 +533,11 @@ def _rerender(out: Path, formats: str | None, width: int | None, timestamps: boo
 
 @cli.command()
 @out_option()
+@style_option()
 @common_options
-def apply(out, quiet, verbose):
+def apply(out, style, quiet, verbose):
     """Re-render the transcripts with the decisions in review.csv (no model runs)."""
-    _rerender(out, None, None, None, quiet, verbose)
+    _rerender(out, None, None, None, style, quiet, verbose)
 
 
 @cli.command()
@@ -522,8 +547,9 @@ def apply(out, quiet, verbose):
               help=FORMAT_HELP.format(default="the formats of the last run"))
 @click.option("--width", type=int, default=None, help=WIDTH_HELP + " [default: as last run]")
 @click.option("--timestamps/--no-timestamps", default=None, help=TIMESTAMPS_HELP + " [default: as last run]")
+@style_option()
 @common_options
-def export(folder, out, formats, width, timestamps, quiet, verbose):
+def export(folder, out, formats, width, timestamps, style, quiet, verbose):
     """Render the cached transcripts in other formats (no model runs).
 
     The folder is given with -o like every other command; the older form `transcribe export OUT`
@@ -533,7 +559,7 @@ def export(folder, out, formats, width, timestamps, quiet, verbose):
         if out is not None and Path(out) != Path(folder):
             raise click.UsageError(f"Two output folders given ({folder} and -o {out}): give only -o.")
         click.echo(f"Note: `transcribe export {folder}` is deprecated; use `transcribe export -o {folder}`.", err=True)
-    _rerender(out or folder or Path("transcripts"), formats, width, timestamps, quiet, verbose, listing=True)
+    _rerender(out or folder or Path("transcripts"), formats, width, timestamps, style, quiet, verbose, listing=True)
 
 
 @cli.command()

@@ -40,6 +40,7 @@ class Table:
     rows: list[dict[str, str]] = field(default_factory=list)
     delimiter: str = ","
     lines: list[int] = field(default_factory=list)  # file line of each row, for messages
+    columns: list[str] = field(default_factory=list)  # the expected columns the file has
 
 
 def decode(data: bytes, name: str) -> str:
@@ -54,12 +55,12 @@ def decode(data: bytes, name: str) -> str:
         raise TranscribeError(f"{name} is not in an encoding transcribe can read; save it as CSV UTF-8.") from None
 
 
-def read_table(path: Path, columns: list[str], required: tuple[str, ...] = ()) -> Table:
+def read_table(path: Path, columns: list[str], required: tuple[str, ...] = (), optional: tuple[str, ...] = ()) -> Table:
     """Read `path` (missing: an empty table), checking the header and every row.
 
-    Columns are matched by name, ignoring case, spaces and order; extra columns are allowed. A row
-    with too few or too many cells, or an empty required cell, raises TranscribeError naming its
-    line. Blank lines are skipped.
+    Columns are matched by name, ignoring case, spaces and order; extra columns are allowed, and
+    `optional` ones may be missing (their cells read as empty). A row with too few or too many
+    cells, or an empty required cell, raises TranscribeError naming its line. Blank lines are skipped.
     """
     try:
         data = path.read_bytes()
@@ -75,7 +76,7 @@ def read_table(path: Path, columns: list[str], required: tuple[str, ...] = ()) -
     delimiter = max(DELIMITERS, key=header_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = next(reader)
-    wanted = {c.lower(): c for c in columns}
+    wanted = {c.lower(): c for c in [*columns, *optional]}
     index = {}
     for position, cell in enumerate(header):
         name = cell.strip().lower()
@@ -87,7 +88,7 @@ def read_table(path: Path, columns: list[str], required: tuple[str, ...] = ()) -
             f"{path.name}: the first line must name the columns {', '.join(columns)}; "
             f"{', '.join(missing)} not found. Restore the header line, or restore the file from a previous version."
         )
-    table = Table(delimiter=delimiter)
+    table = Table(delimiter=delimiter, columns=[c for c in [*columns, *optional] if c in index])
     for row in reader:
         line = reader.line_num
         if not any(cell.strip() for cell in row):
@@ -97,7 +98,7 @@ def read_table(path: Path, columns: list[str], required: tuple[str, ...] = ()) -
                 f"{path.name}, line {line}: {len(row)} cell(s) where the header has {len(header)}. "
                 "Fix that row (a cell may have been cut or merged) and run again; nothing was changed."
             )
-        values = {c: restored(row[i].strip()) for c, i in index.items()}
+        values = {c: restored(row[i].strip()) for c, i in index.items()} | {c: "" for c in optional if c not in index}
         for column in required:
             if not values[column]:
                 raise TranscribeError(f"{path.name}, line {line}: the {column} cell is empty. Fill it in or "

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .anonymise import styles as replacement_styles
 from .errors import TranscribeError
 from .storage import PRIVATE_FILE_MODE, atomic_write
 from .study import code_order
@@ -45,12 +46,14 @@ MEMBER_CHECK = "member-check"  # p3.member-check.docx: a participant's copy to c
 
 @dataclass
 class OutputSettings:
-    """How a study's transcripts are written: formats, line width, times at turn starts, anonymised."""
+    """How a study's transcripts are written: formats, line width, times at turn starts, anonymised,
+    and the replacement styles a command's --style chose over the study file's (None: the study file's)."""
 
     formats: list[str] = field(default_factory=lambda: ["txt", "json"])
     width: int = 80
     timestamps: bool = False
     anonymise: bool = True
+    styles: dict[str, str] | None = None
 
 
 @dataclass
@@ -142,8 +145,14 @@ class Folders:
                                   "`transcribe run` again to write it.") from None
         last = data.get("output", {}) if isinstance(data, dict) else {}
         defaults = OutputSettings()
+        styles = last.get("styles")
+        if styles is not None and (not isinstance(styles, dict) or any(
+                not isinstance(s, str) or replacement_styles.problem(c, s) for c, s in styles.items())):
+            raise TranscribeError(f"{path.name} in {self.private} names a replacement style transcribe does not know; "
+                                  "run `transcribe run` again to write it.")
         output = OutputSettings(last.get("formats", defaults.formats), last.get("width", defaults.width),
-                                last.get("timestamps", defaults.timestamps), last.get("anonymise", defaults.anonymise))
+                                last.get("timestamps", defaults.timestamps), last.get("anonymise", defaults.anonymise),
+                                styles)
         return LastRun(Path(data["study"]) if data.get("study") else None, output, data.get("study_sha256"))
 
     def write_last_run(self, study: Path | None, output: OutputSettings) -> None:
@@ -151,7 +160,7 @@ class Folders:
             "study": str(study.resolve()) if study else None,
             "study_sha256": study_sha256(study) if study else None,
             "output": {"formats": output.formats, "width": output.width, "timestamps": output.timestamps,
-                       "anonymise": output.anonymise},
+                       "anonymise": output.anonymise, "styles": output.styles},
         }
         atomic_write(self.private / LAST_RUN, json.dumps(data, indent=1), mode=PRIVATE_FILE_MODE)
 

@@ -71,15 +71,22 @@ def layout(versions: list[Transcript], width: int = 80, timestamps: bool = False
     if any(len(v.turns) != len(first.turns) or any(len(a.words) != len(b.words) for a, b in zip(v.turns, first.turns))
            for v in versions[1:] + ([shape] if shape is not None else [])):
         raise ValueError("the versions of a transcript must have the same turns and words")
-    labels = [t.speaker for v in versions for t in v.turns]
-    label_width = max((len(label) + 1 for label in labels), default=2) + LABEL_GAP
+    # Lines break for the labels of the first version (and the shape); a version with longer
+    # labels (participants labelled by pseudonym) widens its own label column and runs past the
+    # width instead, so that its line numbers stay those of the others.
+    label_width = _label_width([first] + ([shape] if shape is not None else []))
     gutter = 4
     while True:
         pages = _wrap(versions, shape, width - gutter - GUTTER_GAP - label_width, timestamps)
         if len(str(len(pages[0]))) <= gutter:
             break
         gutter = len(str(len(pages[0])))
-    return [Page(lines, gutter, label_width) for lines in pages]
+    return [Page(lines, gutter, max(label_width, _label_width([version]))) for lines, version in zip(pages, versions)]
+
+
+def _label_width(versions: list[Transcript]) -> int:
+    labels = [t.speaker for v in versions for t in v.turns]
+    return max((len(label) + 1 for label in labels), default=2) + LABEL_GAP
 
 
 def _tokens(version: Transcript, index: int, timestamps: bool) -> list[str]:

@@ -41,6 +41,68 @@ def _ner_models(anonymisation: dict[str, dict], v: dict[str, str]) -> str:
     return french + " for French" + (f" and {english} for English" if languages - {"fr"} else "")
 
 
+PLACEHOLDERS = ("The transcripts were pseudonymised with one key for the whole study: participants' names were "
+                "replaced by their participant codes, the interviewer's by the interviewer label, and other people, "
+                "places and organisations by numbered placeholders ([Name 1], [Place 1], [Organisation 1]) that are "
+                "the same in every interview.")
+
+
+def _replacement_sentence(anonymisation: dict[str, dict]) -> str:
+    """How identifiers were replaced, in the styles the interviews were written with."""
+    groups: dict[tuple, list[str]] = {}
+    for code, counts in sorted(anonymisation.items()):
+        styles = tuple(sorted(counts.get("styles", {}).items()))
+        groups.setdefault((styles, counts.get("speaker_labels", "code")), []).append(code)
+    if list(groups) == [((), "code")]:
+        return PLACEHOLDERS  # as written before styles existed
+    start = "The transcripts were pseudonymised with one key for the whole study. "
+    if len(groups) == 1:
+        (styles, labels), = groups
+        return start + _styles_in_words(dict(styles), labels)
+    return start + " ".join(f"In interview(s) {', '.join(codes)}: {_styles_in_words(dict(styles), labels)}"
+                            for (styles, labels), codes in groups.items())
+
+
+def _styles_in_words(styles: dict[str, str], labels: str) -> str:
+    from .anonymise.key import LABELS
+    from .anonymise.styles import CATEGORIES, GENERALISE, LABEL_PSEUDONYM, PLACEHOLDER, PSEUDONYM, REDACT
+
+    def words(categories: list[str]) -> str:
+        text = _join([CATEGORY_WORDS.get(c, c) for c in categories])
+        return text[0].upper() + text[1:]
+
+    by_style: dict[str, list[str]] = {}
+    for category in CATEGORIES:
+        by_style.setdefault(styles.get(category, PLACEHOLDER), []).append(category)
+    sentences = []
+    if PSEUDONYM in by_style:
+        sentences.append(
+            "Every person named, participants and the interviewer included, was given a pseudonym: an invented "
+            "name, the same in every interview, chosen at random from name lists for the transcripts' language, of "
+            "the same gender where the real first name's gender was clear from those lists or from a title and "
+            "otherwise a name given to either gender, and never a real name in the study, a name close to one, an "
+            "ordinary word or a place name; titles and the form of each mention (first name, surname or both) "
+            "were kept. " + ("Participants' turns are labelled with their pseudonyms." if labels == LABEL_PSEUDONYM else
+                             "Participants' turns are labelled with their participant codes."))
+    if GENERALISE in by_style:
+        sentences.append(
+            f"{words(by_style[GENERALISE])} were replaced by a description of their kind in brackets (such as "
+            "[a London borough] or [a GP surgery]), taken from gazetteers (GeoNames, ISO 3166-2) and the institution "
+            "word in the name, or written by the researcher, the same for each one in every interview.")
+    if REDACT in by_style:
+        sentences.append(f"{words(by_style[REDACT])} were replaced by […], the same for all.")
+    placeholder = by_style.get(PLACEHOLDER, [])
+    if "person" in placeholder:
+        sentences.append("Participants' names were replaced by their participant codes, the interviewer's by the "
+                         "interviewer label and other people's by numbered placeholders ([Name 1]).")
+    rest = [c for c in placeholder if c != "person"]
+    if rest:
+        examples = _join([f"[{LABELS.get(c, c.title())} 1]" for c in rest[:2]])
+        sentences.append(f"{words(rest)} were replaced by numbered placeholders ({examples}) that are the same "
+                         "in every interview.")
+    return " ".join(sentences)
+
+
 def methods_record(transcripts: list[Transcript], anonymisation: dict[str, dict]) -> str:
     """The methods paragraph and per-interview table for the interviews in `transcripts`.
 
@@ -70,10 +132,7 @@ def methods_record(transcripts: list[Transcript], anonymisation: dict[str, dict]
     if anonymisation:
         detail = _join([f"{replaced[c]} {CATEGORY_WORDS.get(c, c)}" for c in sorted(replaced)]) if replaced else "none"
         paragraph.append(
-            "The transcripts were pseudonymised with one key for the whole study: participants' names were "
-            "replaced by their participant codes, the interviewer's by the interviewer label, and other people, "
-            "places and organisations by numbered placeholders ([Name 1], [Place 1], [Organisation 1]) that are "
-            "the same in every interview. Identifiers were detected by combining the study's list of people "
+            _replacement_sentence(anonymisation) + " Identifiers were detected by combining the study's list of people "
             "(with their aliases and close misspellings), its lists of places and organisations, named-entity "
             f"recognition (Presidio {v['presidio-analyzer']} with spaCy {v['spacy']} and {_ner_models(anonymisation, v)}), "
             "patterns for e-mail addresses, telephone numbers, web "

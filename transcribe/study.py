@@ -16,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .anonymise import styles as replacement_styles
 from .audio import AUDIO_EXTENSIONS
 from .errors import TranscribeError
 from .text import invisible, normalise
@@ -23,9 +24,10 @@ from .text import invisible, normalise
 STUDY_FILE = "study.toml"
 CODE_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,15}")  # always with fullmatch: "p1\n" is no code
 STUDY_KEYS = {"interviewer_label", "language", "places", "organisations", "allow", "vocabulary", "interviewer_voice",
-              "citation"}
+              "citation", "styles", "generalised", "speaker_labels"}
 INTERVIEW_KEYS = {"audio", "codes", "code", "speakers", "min_speakers", "max_speakers", "roles"}
-PERSON_KEYS = {"name", "aliases", "role", "code", "variables"}
+PERSON_KEYS = {"name", "aliases", "role", "code", "variables", "pseudonym"}
+PSEUDONYM_PATTERN = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*(?: [^\W\d_]+(?:['’-][^\W\d_]+)*){0,2}")
 ROLES = ("participant", "interviewer", "other")
 # How a quotation is cited: {code} the participant, {lines} "line 214" or "lines 214–216", {range} "214–216".
 DEFAULT_CITATION = "({code}, {lines})"
@@ -42,6 +44,7 @@ class Person:
     id: str  # participant code, interviewer label, or a slug of the name
     names: tuple[str, ...]
     role: str  # "participant" | "interviewer" | "other"
+    pseudonym: str | None = None  # fixed by the researcher; None: chosen when first needed
 
 
 @dataclass
@@ -75,6 +78,9 @@ class Study:
     unlisted_codes: dict[str, str] = field(default_factory=dict)
     variables: dict[str, dict[str, object]] = field(default_factory=dict)  # participant code -> case variables
     citation: str = DEFAULT_CITATION
+    styles: dict[str, str] = field(default_factory=dict)  # category -> replacement style (placeholder if not named)
+    generalised: dict[str, str] = field(default_factory=dict)  # a place or organisation -> the researcher's wording
+    speaker_labels: str = replacement_styles.LABEL_CODE  # participants' turn labels: code, or pseudonym
 
     def interview_for(self, audio: Path) -> Interview | None:
         resolved = audio.resolve()
@@ -159,6 +165,12 @@ def load_study(path: str | Path) -> Study:
         study.interviewer_voice = voice
     _check_keys(settings, STUDY_KEYS, "[study]", path, lines)
     study.citation = _citation(settings, path, lines)
+    study.styles = _styles(settings, path, lines)
+    study.generalised = _generalised(settings, path, lines)
+    study.speaker_labels = settings.get("speaker_labels", replacement_styles.LABEL_CODE)
+    if study.speaker_labels not in replacement_styles.SPEAKER_LABELS:
+        raise _error(path, lines.of("speaker_labels"), "speaker_labels must be \"code\" (participants' turns start "
+                     "with their code, the default) or \"pseudonym\" (with their pseudonym)")
     for table, allowed in (("interviews", INTERVIEW_KEYS), ("people", PERSON_KEYS)):
         entries = data.get(table, [])
         if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
@@ -236,8 +248,14 @@ def load_study(path: str | Path) -> Study:
                 raise _error(path, line, f"variables describe a participant (a case of the study); {name} has no code")
             names = {p.id: p.names[0] for p in study.people}
             study.variables[code] = _variables(entry["variables"], name, study.variables, names, path, line)
-        study.people.append(Person(person_id, tuple(dict.fromkeys([name, *aliases])), role))
+        pseudonym = entry.get("pseudonym")
+        if pseudonym is not None and (not isinstance(pseudonym, str) or not PSEUDONYM_PATTERN.fullmatch(pseudonym.strip())):
+            raise _error(path, lines.of("pseudonym", pseudonym), f"the pseudonym of {name} must be a first name, or a "
+                         "first name and a surname, in letters (e.g. pseudonym = \"Emma\")")
+        study.people.append(Person(person_id, tuple(dict.fromkeys([name, *aliases])), role,
+                                   pseudonym.strip() if pseudonym else None))
     names = {n.casefold() for p in study.people for full in p.names for n in [full, *full.split()]}
+    _check_pseudonyms(study, path, lines)
     if study.interviewer_label.casefold() in names:
         raise _error(path, lines.of("interviewer_label"), f"interviewer_label '{study.interviewer_label}' is also a "
                      "name on the study's roster; use a label such as \"I\" or \"Int\"")
@@ -247,6 +265,52 @@ def load_study(path: str | Path) -> Study:
                          f"participant code '{code}' is also a name on the study's roster: codes name the shareable "
                          "files and label the speakers, so they must not be names. Use codes such as p1, p2")
     return study
+
+
+def _styles(settings: dict, path: Path, lines: _Lines) -> dict[str, str]:
+    """[study] styles = { person = "pseudonym", place = "generalise" }, each checked."""
+    value = settings.get("styles", {})
+    if not isinstance(value, dict):
+        raise _error(path, lines.of("styles"), "styles must be a table of category = style, e.g. "
+                     "styles = { person = \"pseudonym\", place = \"generalise\" }")
+    for category, style in value.items():
+        why = replacement_styles.problem(category, style) if isinstance(style, str) else f"the style of {category} is not a text"
+        if why:
+            raise _error(path, lines.of("styles") or _table_line(lines, "study.styles"), f"styles: {why}")
+    return dict(value)
+
+
+def _generalised(settings: dict, path: Path, lines: _Lines) -> dict[str, str]:
+    """[study.generalised] "Harehills" = "a district of a northern city": the researcher's own wording."""
+    value = settings.get("generalised", {})
+    line = lines.of("generalised") or _table_line(lines, "study.generalised")
+    if not isinstance(value, dict) or not all(isinstance(k, str) and k.strip() and isinstance(v, str) and v.strip("[] ")
+                                              for k, v in value.items()):
+        raise _error(path, line, "generalised must be a table of name = wording, e.g. "
+                     "\"Riverside Surgery\" = \"a GP surgery\"")
+    return {k.strip(): v.strip() for k, v in value.items()}
+
+
+def _check_pseudonyms(study: Study, path: Path, lines: _Lines) -> None:
+    """A pseudonym fixed in the study file is nobody's real name and nobody else's pseudonym."""
+    from .text import fold_for_matching
+
+    real = {fold_for_matching(w).strip(".") for p in study.people for n in p.names for w in n.split()}
+    real |= {fold_for_matching(w) for name in study.places + study.organisations for w in name.split()}
+    given: dict[str, str] = {}
+    for person in study.people:
+        if not person.pseudonym:
+            continue
+        line = lines.of("pseudonym", person.pseudonym)
+        words = [fold_for_matching(w) for w in person.pseudonym.split()]
+        if any(w in real for w in words):
+            raise _error(path, line, f"the pseudonym of {person.names[0]} is a real name in the study (a name, alias "
+                         "or surname on the roster, or one of its places or organisations); choose another")
+        for word in words:
+            if word in given and given[word] != person.id:
+                raise _error(path, line, f"the pseudonym of {person.names[0]} shares a name with another person's "
+                             "pseudonym; give each person their own")
+            given[word] = person.id
 
 
 def _check_keys(table: dict, allowed: set[str], where: str, path: Path, lines: _Lines) -> None:
@@ -408,6 +472,7 @@ allow = []                   # words never to replace, e.g. ["NHS", "WellTogethe
 vocabulary = []              # spellings that help recognition: project names, jargon
 # interviewer_voice = "interviewer.wav"   # a clip of only the interviewer's voice (role detection)
 # citation = "({{code}}, {{lines}})"      # how `transcribe quote` cites: (p3, lines 214–216)
+# styles = {{ person = "pseudonym" }}     # how identifiers are replaced: placeholder (default), pseudonym, generalise, redact
 """
 
 

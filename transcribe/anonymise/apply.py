@@ -1,11 +1,13 @@
 """Find identifiers in a transcript and replace them, keeping one text per word.
 
-Detection runs per turn on the identifiable text. Replacing keeps the transcript's shape: the
-first word of a detected span takes the placeholder, with any text before and after the span in
+Detection runs per turn on the identifiable text. Replacing goes through presidio-anonymizer's
+engine, one operator per style (anonymise/operators.py), and keeps the transcript's shape: the
+first word of a detected span takes the replacement, with any text before and after the span in
 the words it touches (``Sarah Jones's`` becomes ``[p1]'s``), and the other words become empty.
-The placeholder is one word with nothing of the hidden words but its start time: no duration, no
+The replacement is one word with nothing of the hidden words but its start time: no duration, no
 confidence, no flag. The same shape is what lets the shareable and private texts share line
-numbers; `layout_shape` gives the layout a slot of one fixed width for every detection.
+numbers; `layout_shape` gives the layout a slot of one fixed width for every detection, whatever
+the style.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from ..reliability import INAUDIBLE
 from ..transcript import Transcript, Turn
 from .detect import Detection, Detector
 from .key import LABELS, StudyKey
+from .styles import PLACEHOLDER, REDACT, Styles
 
 ACCEPT, REJECT = "accept", "reject"
 # Keys of `Transcript.audio` that identify the recording itself: never in a shareable file.
@@ -133,40 +136,56 @@ def layout_shape(transcript: Transcript, found: list[Found]) -> Transcript:
 
 
 def anonymise(transcript: Transcript, found: list[Found], decisions: dict[str, str],
-              key: StudyKey, local: frozenset[str] = frozenset()) -> tuple[Transcript, dict[str, str]]:
-    """The anonymised copy of `transcript`, and the placeholder proposed for each detection id.
+              key: StudyKey, styles: Styles = Styles(),
+              local: frozenset[str] = frozenset()) -> tuple[Transcript, dict[str, str]]:
+    """The anonymised copy of `transcript`, and the replacement proposed for each detection id.
 
-    `decisions` maps a detection id to "accept" (or empty: the proposed placeholder), "reject"
-    (keep the text) or a replacement of the researcher's own. Placeholders are looked up in the
-    order the detections appear, so new entities are numbered in order of first appearance;
-    rejected detections and those given the researcher's own wording never take a number, and
-    neither do the one-off guesses in `local` (ids, see guesses.py) until they are accepted: they
-    get their category's unnumbered placeholder, unless the key already knows them.
+    `decisions` maps a detection id to "accept" (or empty: the proposed replacement), "reject"
+    (keep the text) or a replacement of the researcher's own. `styles` says how each category is
+    replaced. The key's values are looked up in the order the detections appear, so new entities
+    are numbered (and given pseudonyms) in order of first appearance; rejected detections and
+    those given the researcher's own wording never take a number, and neither do the one-off
+    guesses in `local` (ids, see guesses.py) until they are accepted: they get their category's
+    unnumbered placeholder (or the redaction mark), unless the key already knows them.
     """
+    from .operators import OWN_WORDING, Operation, replace_in_turn
+
     result = copy.deepcopy(transcript)
     ordered = sorted(found, key=lambda f: (f.turn, f.detection.start))
     proposals: dict[str, str] = {}
-    replacements: dict[str, str] = {}
+    operations: dict[int, list[Operation]] = {}
     rejected = custom = kept_local = 0
     for item in ordered:
         decision = decisions.get(item.id, "").strip()
+        d = item.detection
+        style = styles(d.category)
         if decision.lower() == REJECT:
             rejected += 1
-        elif decision and decision.lower() != ACCEPT:
-            replacements[item.id], custom = decision, custom + 1
-            proposals[item.id] = key.existing(item.detection) or ""
-        elif item.id in local and not decision and key.existing(item.detection) is None:
-            proposals[item.id] = replacements[item.id] = f"[{LABELS.get(item.detection.category, item.detection.category.title())}]"
+            continue
+        if decision and decision.lower() != ACCEPT:
+            custom += 1
+            proposals[item.id] = key.existing_value(d, style) or ""
+            operator, params = OWN_WORDING, {"new_value": decision}
+        elif item.id in local and not decision and key.existing(d) is None:
             kept_local += 1
+            operator = REDACT if style == REDACT else PLACEHOLDER
+            params = {"value": f"[{LABELS.get(d.category, d.category.title())}]"}
         else:
-            proposals[item.id] = replacements[item.id] = key.replacement(item.detection, transcript.code)
+            _, params = key.value(d, transcript.code, style)
+            operator = style
+        operations.setdefault(item.turn, []).append(Operation(item.id, d.start, d.end, operator, params))
     counts: dict[str, int] = {}
-    for item in reversed(ordered):  # from the end, so earlier offsets stay valid
-        if item.id in replacements:
-            replace_span(result.turns[item.turn], item.detection.start, item.detection.end, replacements[item.id])
-            counts[item.detection.category] = counts.get(item.detection.category, 0) + 1
+    by_id = {item.id: item for item in ordered}
+    for turn, ops in operations.items():
+        for replaced in replace_in_turn(result.turns[turn], ops):
+            if replaced.operator != OWN_WORDING:
+                proposals[replaced.id] = replaced.text
+            category = by_id[replaced.id].detection.category
+            counts[category] = counts.get(category, 0) + 1
     result.audio = {k: v for k, v in result.audio.items() if k not in RECORDING_HASHES}
     result.anonymisation = {"replacements": dict(sorted(counts.items())), "rejected": rejected, "custom": custom}
     if kept_local:
         result.anonymisation["local"] = kept_local
+    if not styles.default:
+        result.anonymisation["styles"] = styles.as_dict()
     return result, proposals

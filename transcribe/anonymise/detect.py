@@ -47,6 +47,7 @@ from .recognizers import (
 )
 from .recognizers.misheard import LOW_PROBABILITY, word_probability
 from .recognizers.phrases import compound_regex
+from .styles import CATEGORIES
 from .recognizers.words import (
     ORDINARY_POS,
     first_names,
@@ -64,8 +65,6 @@ __all__ = ["CATEGORIES", "SOURCES", "Detection", "Detector", "DetectorConfig", "
 
 # Raise when detection changes what it finds, so that cached detections are made again.
 DETECTOR_VERSION = 4
-CATEGORIES = ("person", "place", "organisation", "address", "email", "phone", "url", "postcode", "nhs_number",
-              "date", "number")
 # In order of priority where detections overlap.
 SOURCES = ("roster", "list", "pattern", "number", "address", "institution", "ner", "fuzzy", "misheard", "gazetteer")
 _PRIORITY = {source: rank for rank, source in enumerate(SOURCES)}

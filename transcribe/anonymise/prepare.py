@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from .. import __version__
 from ..cache import StageCache
 from ..edits import Fitted, corrected
+from ..errors import TranscribeError
 from ..folders import COUNTS, Folders
 from ..layout import Page
 from ..study import Study
@@ -32,6 +33,7 @@ from .guesses import one_off
 from .key import StudyKey
 from .languages import PROFILES, detection_language
 from .safety_net import SafetyNet, protect
+from .styles import LABEL_PSEUDONYM, PSEUDONYM, Styles
 
 log = logging.getLogger("transcribe")
 
@@ -64,11 +66,13 @@ class Prepared:
 class Anonymiser:
     """Anonymises the interviews of one study; loads each language's detector once."""
 
-    def __init__(self, study: Study, cache: StageCache, folders: Folders | None = None):
-        """`folders`: where the key and review file are (None: detection only, as at a cluster worker)."""
+    def __init__(self, study: Study, cache: StageCache, folders: Folders | None = None, styles: dict | None = None):
+        """`folders`: where the key and review file are (None: detection only, as at a cluster worker);
+        `styles`: a command's --style, over the study file's."""
         self.study = study
         self.cache = cache
         self.folders = folders
+        self.styles = Styles.of(study.styles, styles, study.speaker_labels)
         self._detectors = {}  # one per language: spaCy model, Presidio and word lists load once
 
     # --- detection ---------------------------------------------------------------------------
@@ -124,7 +128,14 @@ class Anonymiser:
     # --- the key and the decisions -------------------------------------------------------------
 
     def load_key(self) -> StudyKey:
-        return StudyKey.load(self.folders.key, self.study.people, self.study.interviewer_label)
+        s = self.study
+        key = StudyKey.load(self.folders.key, s.people, s.interviewer_label, language=detection_language(s.language),
+                            known=[*s.places, *s.organisations], wording=s.generalised)
+        fixed = key.fixed_clashes() if self.styles("person") == PSEUDONYM else []
+        if fixed:
+            raise TranscribeError(f"the pseudonym the study file gives {fixed[0].names[0]} is also a name found in the "
+                                  "interviews (key.csv); choose another pseudonym for them and run again")
+        return key
 
     def decisions(self, code: str, found: list[Found]) -> dict[str, str]:
         return review.decisions_for(review.load_decisions(self.folders.review), code, found)
@@ -155,10 +166,17 @@ class Anonymiser:
         decisions = self.decisions(transcript.code, found)
         key = self.load_key()
         local = frozenset(f.id for f in found if one_off(f.detection, language))
-        anonymised, proposals = anonymise(transcript, found, decisions, key, local)
+        anonymised, proposals = anonymise(transcript, found, decisions, key, self.styles, local)
         net = SafetyNet(self.study.people, key, self.never_replaced, language)
         found, decisions, anonymised, proposals, refusal = self._safety_net(
             net, transcript, found, decisions, anonymised, proposals, key, local)
+        if self.styles.pseudonym_labels:
+            self._label_with_pseudonyms(anonymised, key)
+        clashes = key.clashes() if self.styles("person") == PSEUDONYM else []
+        if clashes:  # counted, no names: the log is not private enough for them
+            log.warning("%s: %d pseudonym(s) in key.csv are also the name of someone the study knows; give those "
+                        "people another pseudonym in the study file or the studio if a reader could be misled",
+                        transcript.code, len(clashes))
         if language != "en":  # the methods record names the model; English records stay as they were
             anonymised.anonymisation["language"] = language
         # Every detection a slot of one width: laid out beside the real versions (never
@@ -193,13 +211,27 @@ class Anonymiser:
                     effective[item.id] = "reject"
             kept = [(f.turn, f.detection.start, f.detection.end) for f in found
                     if effective.get(f.id, "").strip().lower() not in ("", "accept")]
-            anonymised, proposals = anonymise(transcript, found, effective, key, local)
+            anonymised, proposals = anonymise(transcript, found, effective, key, self.styles, local)
             anonymised.anonymisation["safety_net"] = sum(1 for f in extra if effective.get(f.id) != "reject")
             log.info("%s: the safety net found %d known name(s) that detection missed", transcript.code, len(extra))
             net = SafetyNet(self.study.people, key, self.never_replaced, net.language)  # the key may have grown
         left = [h for h in protect(net, transcript, anonymised) if not _overlaps(h, kept)]
         refusal = f"{len(left)} name(s) the study knows would still be readable in the shareable text" if left else None
         return found, decisions, anonymised, proposals, refusal
+
+    def _label_with_pseudonyms(self, anonymised: Transcript, key: StudyKey) -> None:
+        """Participants' turns labelled with the first name of their pseudonym instead of their code."""
+        labels = {p.id: key.pseudonym_label(p, anonymised.code) for p in self.study.people
+                  if p.role == "participant" and any(t.speaker == p.id for t in anonymised.turns)}
+        for turn in anonymised.turns:
+            turn.speaker = labels.get(turn.speaker, turn.speaker)
+        for speaker in anonymised.speakers:
+            if speaker.get("label") in labels:
+                speaker["label"] = labels[speaker["label"]]
+        for span in anonymised.timeline:
+            if span.get("speaker") in labels:
+                span["speaker"] = labels[span["speaker"]]
+        anonymised.anonymisation["speaker_labels"] = LABEL_PSEUDONYM
 
 
 def _overlaps(hit, spans: list[tuple[int, int, int]]) -> bool:

@@ -104,6 +104,22 @@ def terms_for(people: list[Person], key: StudyKey) -> list[Term]:
     return list(terms.values())
 
 
+SURROGATE = ""  # the entity of a pseudonym's term: whoever has the name in the text, not the person it stands for
+SURROGATE_SCORE = 0.5  # listed to check first: a real name that is also someone's pseudonym
+
+
+def surrogate_terms(key: StudyKey) -> list[Term]:
+    """The words of every pseudonym in the key (anonymise/pseudonyms.py).
+
+    Where the anonymisation wrote a pseudonym, the net never looks (it reads only words the
+    anonymisation left as they were), so a pseudonym is no leak. The same name left in the text
+    as it was spoken is a real name that detection missed, and one a reader would take for
+    that pseudonym's person: it is found, replaced and listed to check first.
+    """
+    words = {fold_for_matching(w) for value in key.pseudonyms().values() for w in value.split()}
+    return [Term((w,), "person", SURROGATE, False) for w in sorted(words) if len(w) > 1]
+
+
 class SafetyNet:
     """Finds what the study knows in anonymised text; build once per interview write."""
 
@@ -113,7 +129,10 @@ class SafetyNet:
         self.language = language
         self.profile = profile(language)
         self.ordinary_words = ordinary_words(self.profile.code)
-        self.terms = sorted(terms_for(people, key), key=lambda t: -sum(len(w) for w in t.words))
+        known = terms_for(people, key)
+        forms = {(t.words, t.category) for t in known}  # a roster name that is also a pseudonym stays the roster's
+        known += [t for t in surrogate_terms(key) if (t.words, t.category) not in forms]
+        self.terms = sorted(known, key=lambda t: -sum(len(w) for w in t.words))
         self.patterns = [(term, _term_regex(term)) for term in self.terms]
         self.allow = {compact(fold_for_matching(a)) for a in allow if a.strip()}
         self.allowed = [compound_regex(a) for a in allow if a.strip()]
@@ -133,6 +152,8 @@ class SafetyNet:
         for term, match, folded, a, b in self._matches(text):
             if any(a < y and x < b for x, y in taken) or _inside_placeholder(original, shown, a):
                 continue
+            if term.entity == SURROGATE and _in_replaced_word(original, shown, a, b):
+                continue  # the pseudonym the anonymisation wrote there
             span = _to_identifiable(original, shown, a, b)
             if span is None or any(span[0] < y and x < span[1] for x, y in mapped):
                 continue  # a word taken whole already holds this one
@@ -142,8 +163,9 @@ class SafetyNet:
             ordinary = self._ordinary(term, text[a:b]) and ambiguous and \
                 not _name_context(folded, match, self.profile.cues_before, self.profile.verbs_after)
             start, end = span
-            detection = Detection(start, end, original.text[start:end], term.category, SOURCE,
-                                  0.5 if ordinary else 1.0, term.entity)
+            score = SURROGATE_SCORE if ordinary or term.entity == SURROGATE else 1.0
+            detection = Detection(start, end, original.text[start:end], term.category, SOURCE, score,
+                                  term.entity or None)
             hits.append(Hit(index, detection, ordinary))
         return hits
 
@@ -154,7 +176,9 @@ class SafetyNet:
         There is no review behind such a text, so an ordinary word that is also a name counts."""
         plain = text.replace("[", " ").replace("]", " ")  # a typist's brackets, not a placeholder's
         taken: list[tuple[int, int]] = []
-        for *_, a, b in self._matches(plain):
+        for term, *_, a, b in self._matches(plain):
+            if term.entity == SURROGATE:
+                continue  # a pseudonym the study gave is no leak in a text the tool or the researcher wrote
             if not any(a < y and x < b for x, y in taken):  # "Helen" inside "Helen Carter" is the same name
                 taken.append((a, b))
         return list(dict.fromkeys(text[a:b] for a, b in sorted(taken)))
@@ -243,6 +267,12 @@ def _name_context(folded: str, match: re.Match, cues_before: frozenset[str], ver
 
 def _sentence_start(text: str, position: int) -> bool:
     return not text[:position].strip() or text[:position].rstrip()[-1] in ".?!"
+
+
+def _in_replaced_word(original, shown, a: int, b: int) -> bool:
+    """Whether [a, b) of the shown turn touches a word whose text the anonymisation replaced."""
+    return any(x < b and y > a and shown.words[i].text.strip() != original.words[i].text.strip()
+               for i, (x, y) in enumerate(word_offsets(shown)))
 
 
 def _to_identifiable(original, shown, a: int, b: int) -> tuple[int, int] | None:

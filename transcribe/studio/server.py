@@ -192,6 +192,8 @@ class StudioApp:
             elif action == "rule":
                 extra = studio.rule(code, version, _text(body, "text"), _text(body, "category", ""),
                                     body.get("kind") == "always")
+            elif action == "pseudonym":
+                studio.set_pseudonym(code, version, str(body["id"]), str(body["pseudonym"]))
             elif action == "reviewed":
                 studio.set_reviewed(code, version, bool(body.get("reviewed", True)))
             else:

@@ -90,7 +90,7 @@ class Studio:
     def _reload_study(self) -> None:
         self._study_version = version_of(self.study_path) if self.study_path else "none"
         self.study = load_study(self.study_path) if self.study_path else Study()
-        self.anonymiser = Anonymiser(self.study, StageCache(self.private), self.folders)
+        self.anonymiser = Anonymiser(self.study, StageCache(self.private), self.folders, self.output.styles)
         self.renderer = Renderer(self.folders, self.output, self.anonymiser, Reporter())
 
     # --- reading -------------------------------------------------------------------------------
@@ -344,6 +344,25 @@ class Studio:
                             review.set_decision(self.folders.review, other, f.id, f.detection.text,
                                                 "accept" if always else "reject", version_of(self.folders.review))
             return {"occurrences": occurrences}
+
+    def set_pseudonym(self, code: str, version: str, detection_id: str, pseudonym: str) -> None:
+        """The researcher's own pseudonym for the person a detection names, for the whole study (key.csv)."""
+        from ..study import PSEUDONYM_PATTERN
+
+        pseudonym = " ".join(pseudonym.split())
+        if not PSEUDONYM_PATTERN.fullmatch(pseudonym):
+            raise Conflict("A pseudonym is a first name, or a first name and a surname, in letters.")
+        with self.lock:
+            self.check(code, version)
+            found = {f.id: f for f in self.prepared(code).prepared.found}
+            if detection_id not in found or found[detection_id].detection.category != "person":
+                raise Conflict("Choose a person's detection to give them a pseudonym.")
+            key = self.anonymiser.load_key()
+            try:
+                key.fix_pseudonym(found[detection_id].detection, code, pseudonym)
+            except ValueError as error:
+                raise Conflict(f"Not changed: {error}.") from None
+            key.save(self.folders.key)
 
     def set_reviewed(self, code: str, version: str, reviewed: bool) -> None:
         with self.saving():

@@ -124,7 +124,7 @@ async function openInterview(code, keepPlace = false) {
   document.getElementById("where").textContent = "Interview " + code;
   drawInterview();
   keys([["n/p", "next/previous item"], ["a", "accept"], ["r", "reject"], ["o", "own text"], ["Shift+A", "always replace"],
-        ["Shift+N", "never replace"], ["m", "mark selection"], ["↑/↓", "line"], ["Space", "play/pause line"],
+        ["Shift+N", "never replace"], ["Shift+P", "pseudonym"], ["m", "mark selection"], ["↑/↓", "line"], ["Space", "play/pause line"],
         ["e", "edit turn"], ["s", "speaker"], ["v", "reviewed"], ["Shift+W", "render"], ["Esc", "study"]]);
 }
 
@@ -283,6 +283,17 @@ async function ownText() {
   }
 }
 
+async function setPseudonym() {
+  const d = S.iv.detections[S.det];
+  if (!d || d.category !== "person") { say("Choose a person's detection to give them a pseudonym."); return; }
+  const input = el("input", { type: "text", id: "pseudonym", value: d.proposed });
+  input.addEventListener("keydown", e => { if (e.key === "Enter") { e.preventDefault(); dialog.close("save"); } });
+  if (await ask(`Pseudonym of "${d.text}" in the whole study`, [input], [["Cancel", ""], ["Save (Enter)", "save"]]) === "save"
+      && await change("pseudonym", { id: d.id, pseudonym: input.value.trim() })) {
+    say(`"${d.text}" is ${input.value.trim()} in the whole study; render to update the shareable files.`, true);
+  }
+}
+
 async function chooseCategory(text) {
   const keysFor = { p: "person", l: "place", o: "organisation" };
   const listener = e => { if (keysFor[e.key]) { e.preventDefault(); e.stopPropagation(); dialog.close(keysFor[e.key]); } };
@@ -425,6 +436,7 @@ document.addEventListener("keydown", async e => {
     o: () => ownText(),
     A: () => d && rule("always", d.text, d.category),
     N: () => d && rule("never", d.text, d.category),
+    P: () => setPseudonym(),
     m: () => markSelection(),
     e: () => editTurn(),
     s: () => changeSpeaker(),
