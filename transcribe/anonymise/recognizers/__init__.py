@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from .addresses import AddressRecognizer
 from .base import CATEGORY_OF_ENTITY, ENTITY_KEY, ENTITY_OF_CATEGORY, SOURCE_KEY, ProjectRecognizer
-from .fuzzy import FuzzyRosterRecognizer, name_similarity
+from .fuzzy import FuzzyPlaceRecognizer, FuzzyRosterRecognizer, name_similarity
 from .gazetteer import GazetteerRecognizer
 from .institutions import InstitutionRecognizer
 from .misheard import PROBABILITIES_KEY, MisheardNameRecognizer
@@ -27,7 +27,7 @@ from .words import Lexicon
 
 __all__ = [
     "CATEGORY_OF_ENTITY", "ENTITY_KEY", "ENTITY_OF_CATEGORY", "PROBABILITIES_KEY", "SOURCE_KEY",
-    "AddressRecognizer", "FuzzyRosterRecognizer", "GazetteerRecognizer", "InstitutionRecognizer", "Lexicon",
+    "AddressRecognizer", "FuzzyPlaceRecognizer", "FuzzyRosterRecognizer", "GazetteerRecognizer", "InstitutionRecognizer", "Lexicon",
     "MisheardNameRecognizer", "NerRecognizer", "NumberRecognizer", "ProjectRecognizer", "RosterRecognizer",
     "StudyListRecognizer",
     "build_registry", "name_similarity",
@@ -52,6 +52,7 @@ def build_registry(config, lexicon: Lexicon, language: str = "en"):
         StudyListRecognizer(config.places, config.organisations, lexicon),
         *pattern_recognizers(config.dates),
         fuzzy,
+        FuzzyPlaceRecognizer(config.places, lexicon, config.fuzzy_threshold),
     ]
     ner_entities = [*(("PERSON", "LOCATION", "ORGANIZATION") if config.use_ner else ()),
                     *(("DATE_TIME",) if config.dates else ())]
