@@ -20,10 +20,10 @@ from typing import Callable
 
 from . import __version__
 from .align import RECHECK_MARGIN, RECHECK_MIN_SECONDS, RECHECK_WORDS, attribute_words, group_turns, recheck_speakers
-from .asr import Recogniser, RecognitionSettings, Segment, choose_device, plan_windows
+from .asr import Recogniser, RecognitionSettings, Segment, choose_device, plan_windows, verbatim_prompt
 from .audio import SAMPLE_RATE, Audio, decode, is_silent, release
 from .diarise import Diarisation, DiarisationSettings, Diariser
-from .models import CAMPPLUS, SEGMENTATION, WhisperCheckpoint, auto_whisper, find_whisper
+from .models import CAMPPLUS, SEGMENTATION, TIME_BUDGET, WhisperCheckpoint, auto_whisper, find_whisper
 from .reliability import ReliabilitySettings, flag_words
 from .roles import apply_labels, assign_roles, talk_time
 from .storage import PRIVATE_FILE_MODE, atomic_write, make_private_dir
@@ -48,6 +48,9 @@ class RunSettings:
     recheck_speakers: bool = True  # words at turn changes re-checked against the speakers' voices
     redo: frozenset[str] = frozenset()
     cache_dir: Path | None = None  # model cache (converted weights), not the stage cache
+    time_budget: float = TIME_BUDGET  # --model auto on a CPU: the whole run's seconds per second of audio
+    quantise: str = "none"  # "int8": Whisper's linear layers in int8 on a CPU
+    verbatim: bool = False  # keep fillers, repetitions and false starts
 
 
 class Engines:
@@ -79,7 +82,7 @@ class Engines:
         if self._checkpoint is None:
             s = self.settings
             if s.model == "auto":
-                self._checkpoint = auto_whisper(self.device, s.language, s.cache_dir)
+                self._checkpoint = auto_whisper(self.device, s.language, s.cache_dir, s.time_budget)
                 self.say(f"Model: Whisper {self._checkpoint.name} ({self._checkpoint.source}), chosen automatically for {self.device}.")
             else:
                 self._checkpoint = find_whisper(s.model, s.cache_dir)
@@ -88,7 +91,7 @@ class Engines:
     @property
     def recogniser(self) -> Recogniser:
         if self._recogniser is None:
-            self._recogniser = Recogniser(self.checkpoint, self.device, self.settings.batch_size)
+            self._recogniser = Recogniser(self.checkpoint, self.device, self.settings.batch_size, self.settings.quantise)
             self._recogniser.check_language(self.settings.language)
         return self._recogniser
 
@@ -237,9 +240,11 @@ def transcribe_interview(job: InterviewJob, engines: Engines, cache: StageCache,
     share.finish("diarised", 0.5)
 
     rec_settings = RecognitionSettings(language=settings.language, mode=settings.recognition_mode,
-                                       initial_prompt=job.prompt)
+                                       initial_prompt=verbatim_prompt(job.prompt) if settings.verbatim else job.prompt)
     checkpoint = engines.checkpoint
     rec_key = {"settings": rec_settings.key(), "model": checkpoint.sha256, "diarisation": diar_key}
+    if settings.quantise == "int8" and engines.device == "cpu":
+        rec_key["weights"] = "int8"  # only then, so that caches made before the option stay valid
     cached = None if "recognise" in settings.redo or "diarise" in settings.redo else cache.load(audio.sha256, "recognise", rec_key)
     if cached is not None:
         log.info("%s: recognition reused from the cache", job.code)
