@@ -124,3 +124,12 @@ def test_clustering_keeps_briefer_speakers_when_too_few_for_the_count():
     segmentations = SlidingWindowFeature(segmentation, SlidingWindow(duration=10.0, step=2.5))
     hard, _, _ = clustering(embeddings, segmentations=segmentations, num_clusters=4)
     assert len(set(hard[:, 0])) == 4
+
+
+def test_a_cached_diarisation_of_three_or_more_speakers_is_not_reused_after_the_count_fix():
+    from transcribe.diarise import DiarisationSettings
+    from transcribe.pipeline import diarisation_key
+
+    assert "count" in diarisation_key(DiarisationSettings(num_speakers=4))
+    assert "count" in diarisation_key(DiarisationSettings(num_speakers=None, min_speakers=3))
+    assert "count" not in diarisation_key(DiarisationSettings(num_speakers=2))  # interviews' caches stay valid

@@ -38,9 +38,9 @@ AUTO_ORDER_GPU = ["large-v3-turbo", "turbo", "large-v3", "large-v2", "medium", "
 # is estimated to fit this many seconds per second of recording on this machine: 1.0, the run takes
 # no longer than the recording. The researcher changes it with `transcribe run --time-budget`.
 TIME_BUDGET = 1.0
-# Diarisation's share of that, per second of audio on the development machine's 2 cores
-# (benchmarks/results/sweep-cpu-refined.json, step 0.25, embedding batch 4): the same for every model.
-DIARISATION_RTF = 0.13
+# Diarisation's share of that, per second of audio on the development machine's 2 cores, idle
+# (benchmarks/results/cpu-10min.json: 95.9 s for 10 minutes): the same for every model.
+DIARISATION_RTF = 0.16
 # Whisper's sizes, most accurate first (OpenAI's published evaluations): the order for models with no
 # accuracy figures from this project's sets. Measured models are ranked by their measured WER.
 SIZE_ORDER = ["large-v3", "large-v2", "large-v3-turbo", "turbo", "medium.en", "medium", "small.en", "small",
@@ -62,9 +62,13 @@ class ModelCost:
         return DIARISATION_RTF + self.rtf
 
 
+# Recognition speed on the development machine's 2 cores, idle: tiny.en from bench.py
+# (results/cpu-10min.json, 46.6 s for 10 minutes); base by its measured CPU cost against tiny.en's
+# (results/models-cpu.json: 0.303 against 0.162 s per second, one thread). WER: tiny.en and base on
+# the realistic tuning set (results/realistic-after-*.json); clean: results/models-cpu.json.
 MEASURED: dict[str, ModelCost] = {
-    "tiny.en": ModelCost(rtf=0.10, wer=None, wer_clean=0.057),
-    "base": ModelCost(rtf=0.19, wer=None, wer_clean=0.056),
+    "tiny.en": ModelCost(rtf=0.08, wer=None, wer_clean=0.057),
+    "base": ModelCost(rtf=0.15, wer=None, wer_clean=0.056),
 }
 
 AUTO_RULE = ("--model auto: on a GPU the most accurate model available; on a CPU the most accurate installed model "
