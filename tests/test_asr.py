@@ -95,3 +95,25 @@ def test_plan_windows_keeps_one_speaker_per_window_and_the_limit():
     assert any(a <= 21.0 and b >= 25.0 and b <= 25.5 + 0.2 for a, b in windows)  # B alone
     covered = sum(b - a for a, b in windows)
     assert covered >= 94.0  # all speech is covered (with padding)
+
+
+def test_int8_recognition_matches_the_plain_model_on_a_short_clip(recogniser, tiny_en):
+    """Whisper with int8 linear layers (the CPU's quantised path) gives the plain model's words on
+    JFK, with word times within a tenth of a second."""
+    import torch
+
+    from transcribe.asr import SpeechRecogniser
+
+    quantised = SpeechRecogniser(tiny_en, "cpu", quantise="int8")
+    assert quantised.quantised
+    assert any(type(m).__module__.startswith("torch.ao.nn.quantized") for m in quantised.model.modules())
+    audio = decode(DATA / "jfk" / "jfk.flac")
+    plain = recogniser(audio.samples, [(0.0, audio.duration)], RecognitionSettings())
+    int8 = quantised(audio.samples, [(0.0, audio.duration)], RecognitionSettings())
+    plain_words = [w for s in plain for w in s.words]
+    int8_words = [w for s in int8 for w in s.words]
+    assert wer(" ".join(s.text for s in plain), " ".join(s.text for s in int8)) == 0.0
+    assert len(plain_words) == len(int8_words)
+    assert max(abs(a.start - b.start) for a, b in zip(plain_words, int8_words)) <= 0.1
+    assert not isinstance(quantised.model.decoder.blocks[0].mlp[0], torch.nn.Linear)
+

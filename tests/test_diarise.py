@@ -77,3 +77,62 @@ def test_exclusive_turns_never_overlap(diarised):
     result = diarised(DATA / "ami" / "dev00.flac")
     turns = sorted(result.exclusive, key=lambda t: t.start)
     assert all(a.end <= b.start + 1e-3 for a, b in zip(turns, turns[1:]))
+
+
+@pytest.mark.slow
+def test_requested_speaker_count_is_honoured_on_a_short_meeting(diariser):
+    """Fifteen seconds of a four-person meeting asked for four speakers: pyannote alone returns two
+    (its clustering can make at most one cluster fewer than the speaker embeddings it keeps, and it
+    keeps only those of a speaker alone for 2 s of a 10-s chunk)."""
+    samples = decode(DATA / "turntaking" / "ami-trn08.flac").samples[: 15 * 16000]
+    result = diariser(np.ascontiguousarray(samples), num_speakers=4)
+    assert len({t.speaker for t in result.turns}) == 4
+    assert len(result.embeddings) == 4
+
+
+def test_merge_to_gives_exactly_the_count_asked_for():
+    from transcribe.diarise import merge_to
+
+    rng = np.random.default_rng(0)
+    voices = rng.normal(size=(4, 192))
+    embeddings = np.vstack([voices[0], voices[0] + 0.01, voices[1], voices[2], voices[3]])
+    labels = merge_to(embeddings, 4)
+    assert len(set(labels)) == 4
+    assert labels[0] == labels[1]  # the two takes of one voice are the pair merged
+    assert len(set(merge_to(embeddings, 5))) == 5
+
+
+def test_clustering_keeps_briefer_speakers_when_too_few_for_the_count():
+    """Chunks where each speaker is alone for less than a fifth of the chunk: pyannote's filter keeps
+    none, the count-honouring one keeps them all, and four clusters come out."""
+    from transcribe._compat import patch_torchaudio
+
+    patch_torchaudio()  # before pyannote imports torchaudio, as transcribe.diarise does
+    from pyannote.audio.pipelines.clustering import AgglomerativeClustering
+    from pyannote.core import SlidingWindow, SlidingWindowFeature
+
+    from transcribe.diarise import _count_clustering
+
+    clustering = AgglomerativeClustering(metric="cosine")
+    object.__setattr__(clustering, "__class__", _count_clustering(AgglomerativeClustering))
+    clustering.instantiate({"method": "centroid", "min_cluster_size": 3, "threshold": 0.5})
+    rng = np.random.default_rng(1)
+    voices = rng.normal(size=(4, 192))
+    chunks, frames = 4, 100
+    segmentation = np.zeros((chunks, frames, 3))
+    embeddings = np.full((chunks, 3, 192), np.nan)
+    for c in range(chunks):
+        segmentation[c, :10, 0] = 1  # 10 % of the chunk alone: under pyannote's 20 %
+        embeddings[c, 0] = voices[c] + rng.normal(scale=0.01, size=192)
+    segmentations = SlidingWindowFeature(segmentation, SlidingWindow(duration=10.0, step=2.5))
+    hard, _, _ = clustering(embeddings, segmentations=segmentations, num_clusters=4)
+    assert len(set(hard[:, 0])) == 4
+
+
+def test_a_cached_diarisation_of_three_or_more_speakers_is_not_reused_after_the_count_fix():
+    from transcribe.diarise import DiarisationSettings
+    from transcribe.pipeline import diarisation_key
+
+    assert "count" in diarisation_key(DiarisationSettings(num_speakers=4))
+    assert "count" in diarisation_key(DiarisationSettings(num_speakers=None, min_speakers=3))
+    assert "count" not in diarisation_key(DiarisationSettings(num_speakers=2))  # interviews' caches stay valid

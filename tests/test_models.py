@@ -66,33 +66,57 @@ def test_a_missing_model_says_how_to_get_it_without_downloading(tmp_path, monkey
         models.find_whisper(str(tmp_path / "mine.pt"), tmp_path / "cache")
 
 
+def test_auto_takes_the_most_accurate_model_that_fits_the_time_budget(monkeypatch):
+    """The rule of issue 24: within the budget, accuracy decides; a tie goes to the more accurate (larger)."""
+    figures = {"tiny.en": models.ModelCost(rtf=0.10, wer=0.30), "base": models.ModelCost(rtf=0.20, wer=0.25),
+               "small": models.ModelCost(rtf=0.80, estimated=True)}
+    monkeypatch.setattr(models, "MEASURED", figures)
+    diarisation = models.DIARISATION_RTF
+    # Everything fits a budget of real time: small, unmeasured, ranks by size above the measured ones.
+    assert models.auto_order("cpu", "en", 1.0)[0] == "small"
+    # A budget small only just misses: base, more accurate than tiny.en although slower.
+    assert models.auto_order("cpu", "en", diarisation + 0.79)[0] == "base"
+    # Only tiny.en fits.
+    assert models.auto_order("cpu", "en", diarisation + 0.15)[0] == "tiny.en"
+    # Nothing fits: the fastest first.
+    assert models.auto_order("cpu", "en", 0.05)[0] == "tiny.en"
+    # Measured accuracy, not size, orders measured models: a smaller one that is more accurate comes first.
+    monkeypatch.setitem(figures, "base", models.ModelCost(rtf=0.20, wer=0.35))
+    assert models.auto_order("cpu", "en", diarisation + 0.5)[0] == "tiny.en"
+    # A tie goes to the more accurate side: equal WER, the larger model.
+    monkeypatch.setitem(figures, "base", models.ModelCost(rtf=0.20, wer=0.30))
+    assert models.auto_order("cpu", "en", diarisation + 0.5)[0] == "base"
+    # English-only models are never chosen for another language.
+    assert "tiny.en" not in models.auto_order("cpu", "de", 1.0)
+
+
 @pytest.mark.slow
-def test_auto_follows_the_stated_rule(model_cache, monkeypatch):
-    # On a CPU: the most accurate measured model under the speed limit, English-only ones for English.
-    fast_enough = [m for m, c in models.MEASURED.items() if c.cpu_rtf < models.CPU_RTF_LIMIT]
-    lowest = min((models.MEASURED[m].wer for m in fast_enough), default=None)
-    ties = [m for m in fast_enough if models.MEASURED[m].wer <= lowest + models.WER_TIE] if fast_enough else []
-    best = min(ties or models.MEASURED, key=lambda m: models.MEASURED[m].cpu_rtf)
-    assert models.auto_whisper("cpu", "en").name == best
+def test_auto_picks_the_first_installed_model_of_its_order(model_cache, monkeypatch):
+    figures = {"tiny.en": models.ModelCost(rtf=0.10, wer=0.30), "base": models.ModelCost(rtf=0.20, wer=0.25),
+               "small": models.ModelCost(rtf=0.30, estimated=True)}
+    monkeypatch.setattr(models, "MEASURED", figures)
+    assert models.auto_whisper("cpu", "en").name == "base"  # small fits but is not installed
+    assert models.auto_whisper("cpu", "en", budget=models.DIARISATION_RTF + 0.15).name == "tiny.en"
     assert models.auto_whisper("cpu", "de").name == "base"
-    # The rule decides, not a fixed name: a faster-than-limit model that is more accurate wins.
-    monkeypatch.setitem(models.MEASURED, "base", models.ModelCost(wer=0.0, wer_interviews=0.0, cpu_rtf=0.1))
-    assert models.auto_whisper("cpu", "en").name == "base"
-    monkeypatch.setitem(models.MEASURED, "base", models.ModelCost(wer=0.0, wer_interviews=0.0, cpu_rtf=5.0))
-    assert models.auto_whisper("cpu", "en").name == "tiny.en"
-    # A difference within the tie goes to the faster model.
-    monkeypatch.setitem(models.MEASURED, "base", models.ModelCost(wer=models.MEASURED["tiny.en"].wer - 0.004,
-                                                                   wer_interviews=0.0, cpu_rtf=0.3))
-    assert models.auto_whisper("cpu", "en").name == "tiny.en"
 
 
-def test_models_command_shows_what_each_model_costs(model_cache):
+def test_models_command_shows_the_table_auto_chooses_from(model_cache):
     result = CliRunner().invoke(cli, ["models"])
     assert result.exit_code == 0
-    rows = {line.split()[1]: line for line in result.output.splitlines()[1:] if line.strip() and not line.startswith("Converted")}
+    table = result.output.split("--model auto on a CPU")[1]
+    rows = {line.split()[0]: line for line in table.splitlines()[1:] if line.strip() and not line.startswith(("model", "--model"))}
     for name, cost in models.MEASURED.items():
-        assert f"WER {cost.wer:.1%}" in rows[name] and f"{cost.cpu_rtf:.2f}x real time" in rows[name]
+        assert f"{cost.rtf:.2f}x" in rows[name] and f"{cost.run_rtf:.2f}x" in rows[name]
+        if cost.wer is not None:
+            assert f"{cost.wer:.1%}" in rows[name]
+    chosen = [name for name, line in rows.items() if "<- chosen" in line]
+    assert len(chosen) == 1
     assert "--model auto: on a GPU the most accurate" in result.output
+    # A budget no model fits: the fastest installed model is the choice, and nothing "fits".
+    tight = CliRunner().invoke(cli, ["models", "--time-budget", "0.05"]).output.split("--model auto on a CPU")[1]
+    assert "0.05x the recording's length" in tight
+    (chosen_line,) = [line for line in tight.splitlines() if "<- chosen" in line]
+    assert chosen_line.split()[-3] == "no"  # the "fits" column
 
 
 @pytest.mark.slow

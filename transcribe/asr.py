@@ -15,6 +15,7 @@ Both return :class:`Segment` objects with word timings from cross-attention alig
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -80,6 +81,17 @@ class RecognitionSettings:
 
     def key(self) -> dict:
         return asdict(self)
+
+
+# Whisper leaves out fillers, repetitions and false starts, as its training transcripts mostly did; a
+# prompt written with them makes it keep them (a text style it then follows). Measured in
+# benchmarks/results/realistic-verbatim.md.
+VERBATIM_PROMPT = "Um, so, uh, I- I went to the, the shop, and, er, hmm, mm-hm, you know, I was like, um, yeah."
+
+
+def verbatim_prompt(prompt: str | None) -> str:
+    """The prompt for --verbatim: the disfluent example first, then the study's own vocabulary."""
+    return VERBATIM_PROMPT + (f" {prompt}" if prompt else "")
 
 
 @dataclass
@@ -156,7 +168,8 @@ def plan_windows(turns: list[tuple[float, float, str]], duration: float, max_win
 class SpeechRecogniser:
     """A Whisper model loaded once per batch, with the device and precision chosen for it."""
 
-    def __init__(self, checkpoint: WhisperCheckpoint, device: str = "cpu", batch_size: int | None = None):
+    def __init__(self, checkpoint: WhisperCheckpoint, device: str = "cpu", batch_size: int | None = None,
+                 quantise: str = "none"):
         import torch
         import whisper
 
@@ -172,6 +185,10 @@ class SpeechRecogniser:
             self.model.set_alignment_heads(whisper._ALIGNMENT_HEADS[checkpoint.name])
         if self.fp16:
             half_precision(self.model)
+        # int8 weights serve the CPU only (PyTorch's dynamic quantisation has no CUDA kernels).
+        self.quantised = quantise == "int8" and device == "cpu"
+        if self.quantised:
+            self.model = quantise_int8(self.model)
         self.dtype = torch.float16 if self.fp16 else torch.float32
         self.batch_size = batch_size or _default_batch_size(self.model, device)
 
@@ -418,6 +435,24 @@ def half_precision(model) -> None:
         if isinstance(module, (torch.nn.Linear, torch.nn.Conv1d, torch.nn.Embedding)):
             module.half()
     model.encoder.positional_embedding.data = model.encoder.positional_embedding.data.half()
+
+
+def quantise_int8(model):
+    """Whisper with every linear layer's weights in int8 (PyTorch's dynamic quantisation), for the CPU.
+
+    Activations are quantised on the fly per call; convolutions, layer norms and the output
+    projection (the token embedding) stay in fp32. openai-whisper's own Linear only casts its weights
+    to the input's type, a no-op in fp32, so its layers are taken as plain linear layers first.
+    """
+    import torch
+    import whisper.model
+
+    for module in model.modules():
+        if type(module) is whisper.model.Linear:
+            module.__class__ = torch.nn.Linear
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # the quantised tensor API's deprecation notice
+        return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8, inplace=True)
 
 
 def _default_batch_size(model, device: str) -> int:

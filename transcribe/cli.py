@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
@@ -215,6 +216,27 @@ def _ray_option(value: str | None, paths: tuple[Path, ...]) -> tuple[str | None,
     return value, paths
 
 
+def recognition_quality_options(command):
+    """--time-budget, --quantise and --verbatim (issue 24), passed on as `quality`: RunSettings fields."""
+    from .models import TIME_BUDGET
+
+    def collect(*args, time_budget, quantise, verbatim, **kwargs):
+        return command(*args, quality={"time_budget": time_budget, "quantise": quantise, "verbatim": verbatim}, **kwargs)
+
+    collect = functools.wraps(command)(collect)
+    for option in reversed((
+        click.option("--time-budget", type=click.FloatRange(0.05, 100.0), default=TIME_BUDGET, show_default=True,
+                     help="For --model auto on a CPU: the longest the whole run may take, in seconds per second of "
+                          "recording; auto takes the most accurate installed model estimated to fit "
+                          "(`transcribe models` shows the table)."),
+        click.option("--quantise", type=click.Choice(["none", "int8"]), default="none", show_default=True,
+                     help="int8: Whisper's linear layers in 8-bit integers on a CPU (PyTorch's dynamic quantisation)."),
+        click.option("--verbatim", is_flag=True, help="Keep fillers (um, uh), repetitions and false starts in the transcript."),
+    )):
+        collect = option(collect)
+    return collect
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, metavar="PATHS...", type=click.Path(path_type=Path))
 @output_options
@@ -245,10 +267,11 @@ def _ray_option(value: str | None, paths: tuple[Path, ...]) -> tuple[str | None,
 @click.option("--model-dir", type=click.Path(file_okay=False, path_type=Path), default=None, envvar="TRANSCRIBE_CACHE_DIR",
               help="Where converted model weights are cached [env TRANSCRIBE_CACHE_DIR; default ~/.cache/transcribe].")
 @click.option("--ray", "ray_address", is_flag=False, flag_value="local", default=None, metavar="[ADDRESS]", help=RAY_HELP)
+@recognition_quality_options
 @common_options
 def run(paths, out, formats, width, timestamps, style, study_path, model, device, language, speakers, min_speakers,
         max_speakers, recognition, batch_size, segmentation_step, diarisation_pipeline, no_anonymise, partial, redo,
-        model_dir, ray_address, new_study, quiet, verbose):
+        model_dir, ray_address, new_study, quality, quiet, verbose):
     """Transcribe recordings (files or folders, searched recursively)."""
     ray_address, paths = _ray_option(ray_address, paths)
     if not paths:
@@ -276,7 +299,7 @@ def run(paths, out, formats, width, timestamps, style, study_path, model, device
     )
     settings = RunSettings(model=model, device=device, language=language, recognition_mode=recognition,
                            batch_size=batch_size, diarisation=diarisation, allow_partial=partial,
-                           redo=frozenset(redo), cache_dir=model_dir)
+                           redo=frozenset(redo), cache_dir=model_dir, **quality)
     output = OutputSettings(output_formats, width, timestamps, not no_anonymise, _styles(style, out))
     console = Console(quiet)
     try:
@@ -381,8 +404,10 @@ def _cluster(address: str | None, settings, study, console: Console):
 @click.option("--download", metavar="NAME", default=None, help="Download a Whisper model into openai-whisper's cache (needs internet).")
 @click.option("--model-dir", type=click.Path(file_okay=False, path_type=Path), default=None, envvar="TRANSCRIBE_CACHE_DIR",
               help="Where converted model weights are cached.")
-def models(download, model_dir):
-    """List the models available offline for each stage."""
+@click.option("--time-budget", type=click.FloatRange(0.05, 100.0), default=None,
+              help="Show the choice --model auto would make with this time budget (see run --help).")
+def models(download, model_dir, time_budget):
+    """List the models available offline for each stage, and the table --model auto chooses from."""
     from . import models as model_store
 
     if download:
@@ -395,7 +420,18 @@ def models(download, model_dir):
     for row in table:
         click.echo(("".join(f"{cell:<{w}}" for cell, w in zip(row, widths)) + row[4]).rstrip())
     click.echo(f"\nConverted weights are cached in {model_store.cache_dir(model_dir)}")
-    click.echo(model_store.AUTO_RULE)
+    budget = time_budget or model_store.TIME_BUDGET
+    click.echo(f"\n--model auto on a CPU, for English, with a time budget of {budget:g}x the recording's length:")
+    choice = [("model", "installed", "WER realistic", "recognition", "whole run", "fits", "")]
+    for row in model_store.choice_table("cpu", "en", budget, model_dir):
+        choice.append((row["model"], "yes" if row["installed"] else "no",
+                       f"{row['wer']:.1%}" if row["wer"] is not None else "not measured",
+                       f"{'~' if row['estimated'] else ''}{row['rtf']:.2f}x", f"{row['run_rtf']:.2f}x",
+                       "yes" if row["fits"] else "no", "<- chosen" if row["chosen"] else ""))
+    widths = [max(len(row[i]) for row in choice) + 2 for i in range(6)]
+    for row in choice:
+        click.echo(("".join(f"{cell:<{w}}" for cell, w in zip(row, widths)) + row[6]).rstrip())
+    click.echo(model_store.AUTO_RULE.format(budget=budget))
 
 
 @cli.command()

@@ -25,6 +25,9 @@ CUT_SEARCH = 5.0  # seconds either side of a block boundary searched for a quiet
 BLOCK_APART = 2.0  # added to the distance of two speakers of one block: the largest between unit vectors
 JOIN_GAP = 0.25  # seconds: turns of one speaker this close to a block boundary on both sides are one turn
 
+# Segmentation step (share of the 10-s window) of the second try when fewer speakers came out than asked for.
+FINE_STEP = 0.1
+
 
 @dataclass(frozen=True)
 class DiarisationSettings:
@@ -183,6 +186,7 @@ class Diariser:
                 embedding_batch_size=embedding_batch_size or (64 if device == "cuda" else 4),
                 segmentation_batch_size=32,
             )
+            honour_speaker_counts(self.pipeline)
             self.pipeline.instantiate(
                 {
                     "segmentation": {"min_duration_off": 0.0},
@@ -231,6 +235,17 @@ class Diariser:
         waveform = torch.from_numpy(samples).unsqueeze(0)
         hook = _progress_hook(progress) if progress else None
         output = self.pipeline({"waveform": waveform, "sample_rate": SAMPLE_RATE}, hook=hook, **counts)
+        wanted = counts.get("num_speakers") or counts.get("min_speakers") or 1
+        inference = getattr(self.pipeline, "_segmentation", None)
+        if len(getattr(output, "speaker_diarization", output).labels()) < wanted and inference is not None \
+                and inference.step > FINE_STEP * inference.duration + 1e-6:
+            # Too few voices for the count asked: a short or crowded recording gives too few 10-s
+            # chunks at the coarse step for every speaker to be heard alone in one. Pyannote's own step.
+            coarse, inference.step = inference.step, FINE_STEP * inference.duration
+            try:
+                output = self.pipeline({"waveform": waveform, "sample_rate": SAMPLE_RATE}, **counts)
+            finally:
+                inference.step = coarse
         annotation = getattr(output, "speaker_diarization", output)
         exclusive = getattr(output, "exclusive_speaker_diarization", None) or annotation
         embeddings = getattr(output, "speaker_embeddings", None)
@@ -252,6 +267,68 @@ class Diariser:
         with torch.inference_mode():
             waveform = torch.from_numpy(samples)[None, None].to(next(model.parameters()).device)
             return model(waveform)[0].cpu().numpy()
+
+
+def honour_speaker_counts(pipeline) -> None:
+    """Make pyannote's clustering reach a requested speaker count whenever there are enough voices.
+
+    pyannote clusters only the embeddings of a speaker heard alone for a fifth of a 10-s chunk, and
+    its search for the requested count stops one cluster short of the number of embeddings: a short
+    or crowded recording (a meeting asked for four speakers) came out with one or two. The class of
+    the pipeline's own clustering object is swapped for a subclass, so its trained parameters stay.
+    """
+    clustering = pipeline.clustering
+    object.__setattr__(clustering, "__class__", _count_clustering(type(clustering)))  # Pipeline.__setattr__ would keep it in __dict__
+
+
+def _count_clustering(base: type) -> type:
+    class CountHonouringClustering(base):
+        _wanted = 1
+
+        def __call__(self, embeddings, segmentations=None, num_clusters=None, min_clusters=None,
+                     max_clusters=None, **kwargs):
+            object.__setattr__(self, "_wanted", num_clusters or min_clusters or 1)
+            return super().__call__(embeddings, segmentations=segmentations, num_clusters=num_clusters,
+                                    min_clusters=min_clusters, max_clusters=max_clusters, **kwargs)
+
+        def filter_embeddings(self, embeddings, segmentations=None, min_active_ratio: float = 0.2):
+            # Fewer than one embedding more than the speakers wanted: accept speakers heard alone for
+            # less time, down to any valid embedding of an active speaker.
+            for ratio in (min_active_ratio, 0.1, 0.05, 0.0):
+                kept = super().filter_embeddings(embeddings, segmentations=segmentations, min_active_ratio=ratio)
+                if len(kept[0]) > self._wanted:
+                    break
+            return kept
+
+        def cluster(self, embeddings, min_clusters=None, max_clusters=None, num_clusters=None):
+            clusters = super().cluster(embeddings, min_clusters=min_clusters, max_clusters=max_clusters,
+                                       num_clusters=num_clusters)
+            wanted = num_clusters or min_clusters
+            if wanted and len(np.unique(clusters)) < wanted <= len(embeddings):
+                clusters = merge_to(embeddings, wanted)
+            return clusters
+
+    return CountHonouringClustering
+
+
+def merge_to(embeddings: np.ndarray, count: int) -> np.ndarray:
+    """Cluster labels 0..count-1: centroid linkage on unit vectors (as pyannote's), merged closest
+    first until exactly `count` clusters are left."""
+    from scipy.cluster.hierarchy import linkage
+
+    unit = embeddings / (np.linalg.norm(embeddings, axis=-1, keepdims=True) + 1e-9)
+    merges = linkage(unit, method="centroid", metric="euclidean")
+    parent = list(range(len(unit) * 2 - 1))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for step, (a, b, _, _) in enumerate(merges[: len(unit) - count]):
+        parent[root(int(a))] = parent[root(int(b))] = len(unit) + step
+    _, labels = np.unique([root(i) for i in range(len(unit))], return_inverse=True)
+    return labels
 
 
 def _progress_hook(progress: Callable[[float], None]):

@@ -34,35 +34,47 @@ CACHE_ENV = "TRANSCRIBE_CACHE_DIR"
 
 # On a GPU `auto` takes the first of these (best first) available on this machine.
 AUTO_ORDER_GPU = ["large-v3-turbo", "turbo", "large-v3", "large-v2", "medium", "small", "base", "tiny"]
-# On a CPU it takes the most accurate measured model (below) whose recognition runs in under this
-# share of the recording's length: diarisation takes about a fifth, so the whole run stays under
-# real time. When none is that fast, or for models without figures, the fastest comes first.
-CPU_RTF_LIMIT = 0.5
-# WER differences smaller than this are ties, which the faster model wins: on the ~420 words
-# measured, half a point is two words, within what a re-recording or another clip would change.
-WER_TIE = 0.005
-AUTO_ORDER_CPU = ["tiny", "base", "small"]
+# On a CPU it takes the most accurate installed model whose whole run (diarisation and recognition)
+# is estimated to fit this many seconds per second of recording on this machine: 1.0, the run takes
+# no longer than the recording. The researcher changes it with `transcribe run --time-budget`.
+TIME_BUDGET = 1.0
+# Diarisation's share of that, per second of audio on the development machine's 2 cores, idle
+# (benchmarks/results/cpu-10min.json: 95.9 s for 10 minutes): the same for every model.
+DIARISATION_RTF = 0.16
+# Whisper's sizes, most accurate first (OpenAI's published evaluations): the order for models with no
+# accuracy figures from this project's sets. Measured models are ranked by their measured WER.
+SIZE_ORDER = ["large-v3", "large-v2", "large-v3-turbo", "turbo", "medium.en", "medium", "small.en", "small",
+              "base.en", "base", "tiny.en", "tiny"]
 
 
 @dataclass(frozen=True)
 class ModelCost:
-    """What a model costs, measured by benchmarks/model_choice.py (results/models-cpu.json)."""
+    """What a model costs on a CPU, measured by benchmarks/realistic.py and benchmarks/cpu_sizes.py."""
 
-    wer: float  # pooled over the test clips and the demo interviews, Whisper's normaliser
-    wer_interviews: float | None  # the three demo interviews on their true turns (None: not measured)
-    cpu_rtf: float  # recognition CPU seconds per second of audio, one torch thread, all recordings
+    rtf: float  # recognition seconds per second of audio, 2 threads of the development machine
+    wer: float | None = None  # the realistic tuning set (benchmarks/devsets.py), Whisper's normaliser
+    wer_clean: float | None = None  # the test clips and the demo interviews (benchmarks/model_choice.py)
+    estimated: bool = False  # speed from random weights at the real dimensions: no accuracy figures
+
+    @property
+    def run_rtf(self) -> float:
+        """The whole run's estimated seconds per second of audio: diarisation plus recognition."""
+        return DIARISATION_RTF + self.rtf
 
 
-# benchmarks/results/models-cpu.json, 2026-12-01, the development machine (2 cores of an AMD EPYC)
-# idle. Test clips alone: tiny.en 10.6 % at 0.20, base 8.9 % at 0.32; interviews 4.3 % and 4.6 %.
+# Recognition speed on the development machine's 2 cores, idle: tiny.en from bench.py
+# (results/cpu-10min.json, 46.6 s for 10 minutes); base by its measured CPU cost against tiny.en's
+# (results/models-cpu.json: 0.303 against 0.162 s per second, one thread). WER: tiny.en and base on
+# the realistic tuning set (results/realistic-after-*.json); clean: results/models-cpu.json.
 MEASURED: dict[str, ModelCost] = {
-    "tiny.en": ModelCost(wer=0.057, wer_interviews=0.043, cpu_rtf=0.162),
-    "base": ModelCost(wer=0.056, wer_interviews=0.046, cpu_rtf=0.303),
+    "tiny.en": ModelCost(rtf=0.08, wer=None, wer_clean=0.057),
+    "base": ModelCost(rtf=0.15, wer=None, wer_clean=0.056),
 }
 
-AUTO_RULE = (f"--model auto: on a GPU the most accurate model available; on a CPU the most accurate one whose "
-             f"recognition was measured at under {CPU_RTF_LIMIT:g}x real time (WER within {WER_TIE:.1%} counts as "
-             "a tie, which the faster wins), else the fastest (figures above: benchmarks/model_choice.py).")
+AUTO_RULE = ("--model auto: on a GPU the most accurate model available; on a CPU the most accurate installed model "
+             "whose whole run is estimated to fit the time budget (--time-budget, {budget:g} here: the run takes "
+             "at most {budget:g}x the recording's length), ranked by WER on the realistic development sets, unmeasured "
+             "models by size; when none fits, the fastest (figures above: benchmarks/realistic.py, cpu_sizes.py).")
 
 
 @dataclass(frozen=True)
@@ -439,24 +451,32 @@ def candidate_names(name: str, language: str) -> list[str]:
     return [name]
 
 
-def auto_order(device: str, language: str) -> list[str]:
-    """Model names in the order `--model auto` tries them (see AUTO_ORDER_GPU and CPU_RTF_LIMIT)."""
-    usable = [m for m, cost in MEASURED.items() if language == "en" or not m.endswith(".en")]
+def accuracy_rank(names: list[str]) -> list[str]:
+    """Most accurate first: measured WER on the realistic sets where two models have one, else size."""
+    def size(name: str) -> int:
+        return SIZE_ORDER.index(name) if name in SIZE_ORDER else len(SIZE_ORDER)
+
+    ranked = sorted(names, key=size)
+    measured = sorted((m for m in ranked if MEASURED.get(m) and MEASURED[m].wer is not None),
+                      key=lambda m: (MEASURED[m].wer, size(m)))
+    slots = iter(measured)  # measured models keep the places measured models hold, in WER order
+    return [next(slots) if m in measured else m for m in ranked]
+
+
+def auto_order(device: str, language: str, budget: float = TIME_BUDGET) -> list[str]:
+    """Model names in the order `--model auto` tries them (see AUTO_ORDER_GPU and TIME_BUDGET)."""
+    usable = [m for m in MEASURED if language == "en" or not m.endswith(".en")]
     if device == "cuda":
         names = [n for base in AUTO_ORDER_GPU for n in candidate_names(base, language)]
-        return names + [m for m in sorted(usable, key=lambda m: MEASURED[m].wer) if m not in names]
-    fast = [m for m in usable if MEASURED[m].cpu_rtf < CPU_RTF_LIMIT]
-    if fast:
-        best = min(MEASURED[m].wer for m in fast)
-        fast = sorted((m for m in fast if MEASURED[m].wer <= best + WER_TIE), key=lambda m: MEASURED[m].cpu_rtf)
-    fastest = sorted(usable, key=lambda m: MEASURED[m].cpu_rtf)
-    rest = [n for base in AUTO_ORDER_CPU for n in candidate_names(base, language)]
-    return list(dict.fromkeys(fast + fastest + rest))
+        return names + [m for m in accuracy_rank(usable) if m not in names]
+    fitting = accuracy_rank([m for m in usable if MEASURED[m].run_rtf <= budget])
+    fastest = sorted(usable, key=lambda m: MEASURED[m].rtf)
+    return list(dict.fromkeys(fitting + fastest))
 
 
-def auto_whisper(device: str, language: str, cache: Path | None = None) -> WhisperCheckpoint:
+def auto_whisper(device: str, language: str, cache: Path | None = None, budget: float = TIME_BUDGET) -> WhisperCheckpoint:
     """The Whisper model `--model auto` takes: the first of :func:`auto_order` available offline."""
-    for name in auto_order(device, language):
+    for name in auto_order(device, language, budget):
         try:
             found = _whisper_cache_checkpoint(name, cache or cache_dir()) or _packaged_checkpoint(name, cache or cache_dir())
         except TranscribeError:
@@ -493,7 +513,23 @@ class ModelStatus:
 
 def cost_text(name: str) -> str:
     cost = MEASURED.get(name)
-    return f"WER {cost.wer:.1%}, CPU {cost.cpu_rtf:.2f}x real time" if cost else ""
+    if cost is None:
+        return ""
+    wer = f"WER {cost.wer:.1%} realistic" if cost.wer is not None else "WER not measured"
+    speed = f"{'~' if cost.estimated else ''}{cost.rtf:.2f}x real time recognition, {cost.run_rtf:.2f}x whole run"
+    return f"{wer}, {speed}"
+
+
+def choice_table(device: str, language: str, budget: float = TIME_BUDGET, cache: Path | None = None) -> list[dict]:
+    """The figures `auto` chooses from on a CPU, every measured model, best first, with the chosen one marked."""
+    cache = cache or cache_dir()
+    order = auto_order(device, language, budget)
+    installed = {m for m in MEASURED if (whisper_cache_dir() / f"{m}.pt").exists()
+                 or (m in PACKAGED_WHISPER and _packaged_parts(PACKAGED_WHISPER[m]) is not None)}
+    chosen = next((m for m in order if m in installed), None)
+    return [{"model": m, "installed": m in installed, "wer": MEASURED[m].wer, "rtf": MEASURED[m].rtf,
+             "run_rtf": round(MEASURED[m].run_rtf, 3), "estimated": MEASURED[m].estimated,
+             "fits": MEASURED[m].run_rtf <= budget, "chosen": m == chosen} for m in order]
 
 
 def list_models(cache: Path | None = None) -> list[ModelStatus]:

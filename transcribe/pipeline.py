@@ -32,6 +32,7 @@ from .asr import (
     SpeechRecogniser,
     choose_device,
     plan_windows,
+    verbatim_prompt,
 )
 from .audio import SAMPLE_RATE, Audio, decode, is_silent, release
 from .cache import StageCache
@@ -39,6 +40,7 @@ from .diarise import Diarisation, DiarisationSettings, Diariser
 from .models import (
     CAMPPLUS,
     SEGMENTATION,
+    TIME_BUDGET,
     WhisperCheckpoint,
     auto_whisper,
     find_whisper,
@@ -68,6 +70,9 @@ class RunSettings:
     recheck_speakers: bool = True  # words at turn changes re-checked against the speakers' voices
     redo: frozenset[str] = frozenset()
     cache_dir: Path | None = None  # model cache (converted weights), not the stage cache
+    time_budget: float = TIME_BUDGET  # --model auto on a CPU: the whole run's seconds per second of audio
+    quantise: str = "none"  # "int8": Whisper's linear layers in int8 on a CPU
+    verbatim: bool = False  # keep fillers, repetitions and false starts
 
 
 class Engines:
@@ -99,7 +104,7 @@ class Engines:
         if self._checkpoint is None:
             s = self.settings
             if s.model == "auto":
-                self._checkpoint = auto_whisper(self.device, s.language, s.cache_dir)
+                self._checkpoint = auto_whisper(self.device, s.language, s.cache_dir, s.time_budget)
                 self.say(f"Model: Whisper {self._checkpoint.name} ({self._checkpoint.source}), chosen automatically for {self.device}.")
             else:
                 self._checkpoint = find_whisper(s.model, s.cache_dir)
@@ -108,7 +113,8 @@ class Engines:
     @property
     def recogniser(self) -> SpeechRecogniser:
         if self._recogniser is None:
-            self._recogniser = SpeechRecogniser(self.checkpoint, self.device, self.settings.batch_size)
+            self._recogniser = SpeechRecogniser(self.checkpoint, self.device, self.settings.batch_size,
+                                                self.settings.quantise)
             self._recogniser.check_language(self.settings.language)
         return self._recogniser
 
@@ -151,7 +157,12 @@ class InterviewJob:
 
 
 def diarisation_key(settings: DiarisationSettings) -> dict:
-    return {"settings": settings.key(), "weights": [SEGMENTATION.sha256, CAMPPLUS.sha256]}
+    key = {"settings": settings.key(), "weights": [SEGMENTATION.sha256, CAMPPLUS.sha256]}
+    if max(settings.num_speakers or 0, settings.min_speakers or 0) >= 3:
+        # Diarised again once with the count honoured (issue 24): a cached meeting asked for four
+        # speakers may hold one. Two-speaker caches stay valid, so interviews are not diarised again.
+        key["count"] = "honoured"
+    return key
 
 
 def transcribe_interview(job: InterviewJob, engines: Engines, cache: StageCache, settings: RunSettings,
@@ -189,9 +200,11 @@ def transcribe_interview(job: InterviewJob, engines: Engines, cache: StageCache,
     share.finish("diarised", 0.5)
 
     rec_settings = RecognitionSettings(language=settings.language, mode=settings.recognition_mode,
-                                       initial_prompt=job.prompt)
+                                       initial_prompt=verbatim_prompt(job.prompt) if settings.verbatim else job.prompt)
     checkpoint = engines.checkpoint
     rec_key = {"settings": rec_settings.key(), "model": checkpoint.sha256, "diarisation": diar_key}
+    if settings.quantise == "int8" and engines.device == "cpu":
+        rec_key["weights"] = "int8"  # only then, so that caches made before the option stay valid
 
     def recognise() -> tuple[list[Segment], str]:
         timeline = diarisation.exclusive if rec_settings.window_turns == "exclusive" else diarisation.turns

@@ -20,7 +20,7 @@ from .base import (
     SOURCE_KEY,
     ProjectRecognizer,
 )
-from .fuzzy import FuzzyRosterRecognizer, name_similarity
+from .fuzzy import FuzzyPlaceRecognizer, FuzzyRosterRecognizer, name_similarity
 from .gazetteer import GazetteerRecognizer
 from .institutions import InstitutionRecognizer
 from .misheard import PROBABILITIES_KEY, MisheardNameRecognizer
@@ -33,7 +33,7 @@ from .words import Lexicon
 
 __all__ = [
     "CATEGORY_OF_ENTITY", "ENTITY_KEY", "ENTITY_OF_CATEGORY", "PROBABILITIES_KEY", "SOURCE_KEY",
-    "AddressRecognizer", "FuzzyRosterRecognizer", "GazetteerRecognizer", "InstitutionRecognizer", "Lexicon",
+    "AddressRecognizer", "FuzzyPlaceRecognizer", "FuzzyRosterRecognizer", "GazetteerRecognizer", "InstitutionRecognizer", "Lexicon",
     "MisheardNameRecognizer", "NerRecognizer", "NumberRecognizer", "ProjectRecognizer", "RosterRecognizer",
     "StudyListRecognizer",
     "build_registry", "name_similarity",
@@ -59,6 +59,7 @@ def build_registry(config, lexicon: Lexicon, profile, ner=NerRecognizer):
         StudyListRecognizer(config.places, config.organisations, lexicon),
         *pattern_recognizers(config.dates),
         fuzzy,
+        FuzzyPlaceRecognizer(config.places, lexicon, config.fuzzy_threshold),
     ]
     ner_entities = [*(("PERSON", "LOCATION", "ORGANIZATION") if config.use_ner else ()),
                     *(("DATE_TIME",) if config.dates else ())]

@@ -4,7 +4,8 @@ A street word after one to three name words. After "road", "street", "avenue" an
 nouns do ("church road"), unless a determiner or an adjective shows an ordinary road ("down the
 road", "the ring road", "the high street"); after words that are also ordinary ("way", "close",
 "drive", "court", "place"), a name is needed ("bramble close") or a house number. A house number
-before the street joins the span. Crossings: "on fifth and main", "the corner of elm and seventh".
+before the street joins the span, and makes the words between an address whatever they are
+("14 chats were thrown road", a misheard street name), unless they read as ordinary speech. Crossings: "on fifth and main", "the corner of elm and seventh".
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ _ORDINARY_ROAD = frozenset({"main", "high", "ring", "back", "side", "busy", "sam
                             "whole", "top", "bottom", "far", "near", "quiet", "narrow", "steep", "winding",
                             "cross", "half", "all", "every", "each", "any", "some", "this", "that"})
 _STOP_POS = {"VERB", "AUX", "ADP", "DET", "PRON", "CCONJ", "SCONJ", "PART", "ADV", "INTJ", "PUNCT", "SYM"}
+# Words that show ordinary speech between a number and "road", not a misheard street name.
+_BREAKS = {"DET", "ADP", "PRON", "CCONJ", "SCONJ", "PUNCT", "SYM", "NUM", "INTJ"}
 _CROSSING_CUES = frozenset({"on", "at", "of", "off", "near", "by"})
 
 
@@ -73,6 +76,10 @@ class AddressRecognizer(ProjectRecognizer):
         while j > 0 and i - j < 3 and self._street_word(doc[j - 1]):
             j -= 1
         words = list(doc[j:i])
+        if doc[i].lower_ in STREETS and (misheard := self._numbered(doc, i)) is not None:
+            if not words or misheard < j:
+                span = doc[misheard:i + 1]
+                return self.make("address", span.start_char, span.end_char, 0.7), i
         if not words:
             return None
         number = j > 0 and _house_number(doc[j - 1])
@@ -96,6 +103,19 @@ class AddressRecognizer(ProjectRecognizer):
             return None
         span = doc[start:i + 1]
         return self.make("address", span.start_char, span.end_char, score), i
+
+    def _numbered(self, doc, i: int) -> int | None:
+        """Where a house number stands one to four words before the street word at `i`, whatever those
+        words are ("14 chats were thrown road": Chatsworth Road misheard), unless one of them shows
+        ordinary speech instead (a determiner, a preposition, a pronoun, a conjunction, punctuation)."""
+        for k in range(i - 1, max(i - 6, -1), -1):
+            token = doc[k]
+            if _house_number(token) and k < i - 1:
+                return k if not (token.text.isdigit() and _year_shaped(token.text)) else None
+            if (token.pos_ in _BREAKS or not token.is_alpha or token.lower_ in FILLERS
+                    or token.lower_ in NUMBER_WORDS):
+                return None
+        return None
 
     def _street_word(self, token) -> bool:
         if token.is_alpha and not self.lexicon.is_english(token.text, token.lemma_):
@@ -121,6 +141,10 @@ class AddressRecognizer(ProjectRecognizer):
             return None  # "on first and second floors"
         span = doc[i - 1:end]
         return self.make("address", span.start_char, span.end_char, 0.7), end - 1
+
+
+def _year_shaped(text: str) -> bool:
+    return len(text) == 4 and text[:2] in ("19", "20")
 
 
 def _house_number(token) -> bool:

@@ -80,3 +80,56 @@ class FuzzyRosterRecognizer(ProjectRecognizer):
         if best < threshold:
             return None
         return round(best, 3), (next(iter(owners)) if len(owners) == 1 else None)
+
+
+# Words after which a common word may be a misheard place ("in late": Leyton).
+PLACE_PREPOSITIONS = frozenset({"in", "from", "near", "around", "outside", "towards", "via"})
+# Below this word probability the recogniser was unsure (as for misheard names).
+UNSURE = 0.5
+
+
+class FuzzyPlaceRecognizer(ProjectRecognizer):
+    """The study's places in the spellings speech recognition gives them, as roster names are matched.
+
+    A word that is not an ordinary one and is as near to a study place as a misspelt roster name must
+    be ("Harhills", "Lewishum") names that place. An ordinary word right after "in", "from", "near"
+    and the like, whose sound begins as a study place's does ("in late": Leyton), names it too when
+    the recogniser was unsure of the word (typed text, without word probabilities, never), scored low so that the
+    review lists it first. Each detection names its study place, so it gets that place's placeholder.
+    """
+
+    SOURCE = "fuzzy"
+    ENTITIES = ("place",)
+
+    def __init__(self, places: Iterable[str], lexicon: Lexicon, threshold: float):
+        self.lexicon = lexicon
+        self.threshold = threshold
+        self.lower_threshold = 1 - (1 - threshold) / 2
+        self.targets = [(fold(place).lower(), jellyfish.metaphone(fold(place).lower()), place)
+                        for place in places if len(place) >= MIN_LENGTH and " " not in place.strip()]
+        super().__init__()
+
+    def find(self, doc):
+        from .misheard import word_probability
+
+        for token in doc:
+            folded = fold(token.text).lower()
+            if not self.targets or len(folded) < 3 or not folded.isalpha():
+                continue
+            if any(folded == target for target, _, _ in self.targets):
+                continue  # the study list's own match
+            sound = jellyfish.metaphone(folded)
+            if not self.lexicon.is_common(folded, token.lemma_):
+                threshold = self.threshold if is_capitalised(token.text) else self.lower_threshold
+                score, place = max((name_similarity(folded, t, sound, s), p) for t, s, p in self.targets)
+                if score >= threshold:
+                    yield self.make("place", token.idx, token.idx + len(token), round(score, 3), place)
+                continue
+            probability = word_probability(doc, token)
+            if (token.i == 0 or doc[token.i - 1].lower_ not in PLACE_PREPOSITIONS or probability is None
+                    or probability >= UNSURE or token.pos_ in ("VERB", "AUX")):
+                continue
+            sounding = [(jellyfish.jaro_winkler_similarity(folded, t), p) for t, s, p in self.targets
+                        if len(sound) >= 2 and s.startswith(sound)]
+            if sounding and max(sounding)[0] >= 0.6:
+                yield self.make("place", token.idx, token.idx + len(token), 0.5, max(sounding)[1])

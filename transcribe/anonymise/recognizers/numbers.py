@@ -1,7 +1,8 @@
 """Numbers that identify someone, as speech recognition writes them.
 
-- Long digit runs, written as one token or in groups ("085 175 7641", "0494 92 82 32",
-  "+1-903-140-4508x769"): seven to thirteen digits are a phone number, more (a card, an account)
+- Long digit runs, written as one token or in groups with spaces, hyphens or dots ("085 175 7641",
+  "0494 92 82 32", "7700-900-0123", "+1-903-140-4508x769"), wherever they stand (after a
+  "[crosstalk]" marker too): seven to thirteen digits are a phone number, more (a card, an account)
   or letters mixed with eight or more digits (an IBAN, a reference) an identifying number.
 - Flat, apartment, suite and post-box numbers ("apt 595", "flat 3b", "po box 186").
 - The numbers around a street address that the street-word rules cannot see because the street
@@ -28,10 +29,16 @@ _YEAR = re.compile(r"^(?:19|20)\d\d$")
 _UNIT_WORDS = frozenset({"apt", "apartment", "suite", "flat"})
 _BOX = re.compile(r"^p\.?o\.?$", re.IGNORECASE)
 MIN_PHONE_DIGITS, MAX_PHONE_DIGITS = 7, 13
+_SEPARATORS = frozenset({"-", ".", "/", "–"})
 
 
 def _digit_count(text: str) -> int:
     return sum(ch.isdigit() for ch in text)
+
+
+def _joins(doc, k: int, first: int) -> bool:
+    """Whether token `k` is a separator inside a digit run that started at `first`."""
+    return k > first and doc[k].text in _SEPARATORS
 
 
 def _is_digits(token) -> bool:
@@ -65,8 +72,12 @@ class NumberRecognizer(ProjectRecognizer):
                 i += 1
                 continue
             j = i
-            while j < len(doc) and _is_digits(doc[j]) and (j == i or doc[j - 1].whitespace_):
+            while j < len(doc) and _is_digits(doc[j]) and (j == i or doc[j - 1].whitespace_ or _joins(doc, j - 1, i)):
                 j += 1
+                # "7700-900-0123", "7700.900.0123": spaCy splits digits at a hyphen or dot between them.
+                if (j + 1 < len(doc) and doc[j].text in _SEPARATORS and not doc[j - 1].whitespace_
+                        and not doc[j].whitespace_ and _is_digits(doc[j + 1])):
+                    j += 1
             if j == i:
                 i += 1
                 continue
