@@ -60,6 +60,9 @@ def pytest_configure(config):
     socket.socket.connect = _blocked_connect
     socket.socket.connect_ex = _blocked_connect_ex
     socket.getaddrinfo = _blocked_getaddrinfo
+    # The suite's runs use tiny.en, the fastest model, unless a test names another: what `auto`
+    # picks is tested on its own (test_models.py), and the expected words are tiny.en's.
+    os.environ["TRANSCRIBE_MODEL"] = "tiny.en"
 
 
 @pytest.fixture(scope="session", autouse=True)

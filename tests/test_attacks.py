@@ -292,7 +292,7 @@ def test_fullwidth_letters_are_the_same_person(attacked):
     assert_no_names(out, "p7")
     text = " ".join(t["text"] for t in json.loads((out / "p7.json").read_text(encoding="utf-8"))["turns"])
     assert "[Organisation" not in text and text.count("[p1]") >= 2 and "Baker" not in text
-    names = re.findall(r"uncle (\[Name \d+\])", text)
+    names = re.findall(r"uncle (\[Name(?: \d+)?\])", text)  # an unsure guess: [Name], kept out of the key
     assert len(names) == 2 and names[0] == names[1], text
 
 
@@ -557,8 +557,10 @@ def test_a_zip_bomb_a_link_to_a_device_and_a_pipe_are_refused_quickly(tmp_path):
     study.write_text('[study]\ninterviewer_label = "I"\n', encoding="utf-8")
     result = CliRunner().invoke(cli, ["anonymise", str(bomb), str(tmp_path / "zero.txt"), str(tmp_path / "pipe.txt"),
                                       "-o", str(tmp_path / "out"), "--study", str(study)])
-    lines = {name: next(l for l in result.output.splitlines() if name in l) for name in ("bomb", "zero", "pipe")}
-    assert "unpacks to" in lines["bomb"] and "not a regular file" in lines["zero"] and "not a regular file" in lines["pipe"]
+    names = ("bomb.docx", "zero.txt", "pipe.txt")
+    lines = {name: next(l for l in result.output.splitlines() if name in l) for name in names}
+    assert "unpacks to" in lines["bomb.docx"] and "not a regular file" in lines["zero.txt"]
+    assert "not a regular file" in lines["pipe.txt"]
     assert result.exit_code == 1 and "Traceback" not in result.output
 
 

@@ -7,7 +7,8 @@ import os
 import stat
 
 from transcribe.anonymise import review
-from transcribe.anonymise.apply import Found, anonymise, replace_span
+from transcribe.anonymise.apply import Found, anonymise
+from transcribe.anonymise.spans import replace_span
 from transcribe.anonymise.detect import Detection
 from transcribe.anonymise.key import StudyKey, normalise
 from transcribe.layout import layout

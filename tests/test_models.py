@@ -126,3 +126,17 @@ def test_models_command_lists_every_stage(model_cache, tiny_en):  # tiny.en conv
     rows = {line.split()[1]: line for line in result.output.splitlines()[1:] if line.strip() and not line.startswith("Converted")}
     assert "ready" in rows["tiny.en"] and "ready" in rows["segmentation-3.0"] and "ready" in rows["CAM++"]
     assert "spaCy" in result.output
+
+
+def test_transcribe_model_sets_the_model_a_run_takes_when_none_is_given(monkeypatch):
+    from click.testing import CliRunner
+
+    from transcribe.cli import cli
+    from transcribe.pipeline import RunSettings
+
+    monkeypatch.setenv("TRANSCRIBE_MODEL", "base")
+    assert RunSettings().model == "base"
+    assert RunSettings(model="tiny.en").model == "tiny.en"
+    assert "TRANSCRIBE_MODEL" in CliRunner().invoke(cli, ["run", "--help"]).output
+    monkeypatch.delenv("TRANSCRIBE_MODEL")
+    assert RunSettings().model == "auto"

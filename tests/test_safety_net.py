@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from transcribe.anonymise import apply as apply_module
+from transcribe.anonymise import operators as operators_module
 from transcribe.anonymise import operators
 from transcribe.anonymise.key import KeyEntry, StudyKey
 from transcribe.anonymise.prepare import Anonymiser
@@ -129,7 +129,7 @@ def test_replacing_fails_closed_when_the_words_do_not_take_the_engines_text(outp
     t.audio = {"sha256": "2" * 64}
     outputs.write(t, FileResult(Path("x.wav"), "p1", "done"))
     assert (outputs.folders.out / "p1.txt").is_file()
-    monkeypatch.setattr(apply_module, "replace_span", lambda *args: None)  # a bug: nothing is replaced in the words
+    monkeypatch.setattr(operators_module, "replace_span", lambda *args: None)  # a bug: nothing is replaced in the words
     result = FileResult(Path("x.wav"), "p1", "done")
     outputs.write(t, result)
     assert result.status == "failed" and "anonymiser engine" in result.message

@@ -15,7 +15,7 @@ from transcribe.anonymise.detect import Detection
 from transcribe.anonymise.key import StudyKey
 from transcribe.anonymise.lexicons import ordinary_words
 from transcribe.anonymise.safety_net import SafetyNet, protect
-from transcribe.anonymise.styles import Styles, parse
+from transcribe.styles import Styles, parse
 from transcribe.errors import TranscribeError
 from transcribe.layout import layout
 from transcribe.methods import methods_record

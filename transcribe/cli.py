@@ -126,7 +126,7 @@ def style_option():
 
 def _styles(value: str | None, out: Path) -> dict[str, str] | None:
     """--style parsed (None: the study file's); not given: what the last command into `out` used."""
-    from .anonymise.styles import parse
+    from .styles import parse
     from .folders import Folders
 
     if value is None:
@@ -243,7 +243,8 @@ def recognition_quality_options(command):
 @click.option("--study", "study_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Study file (default: study.toml beside the recordings, else the one OUT was made with).")
 @click.option("--new-study", is_flag=True, help=NEW_STUDY_HELP)
-@click.option("--model", default="auto", show_default=True, help="Whisper model name or path to a .pt file; 'auto' picks the best one available.")
+@click.option("--model", default="auto", show_default=True, envvar="TRANSCRIBE_MODEL", show_envvar=True,
+              help="Whisper model name or path to a .pt file; 'auto' picks the best one available.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
               help="Where the models run: auto takes an NVIDIA GPU when torch sees one, else the CPU.")
 @click.option("--language", default=None,

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .anonymise import styles as replacement_styles
+from . import styles as replacement_styles
 from .errors import TranscribeError
 from .storage import PRIVATE_FILE_MODE, atomic_write
 from .study import code_order

@@ -65,7 +65,7 @@ def _replacement_sentence(anonymisation: dict[str, dict]) -> str:
 
 def _styles_in_words(styles: dict[str, str], labels: str) -> str:
     from .anonymise.key import LABELS
-    from .anonymise.styles import CATEGORIES, GENERALISE, LABEL_PSEUDONYM, PLACEHOLDER, PSEUDONYM, REDACT
+    from .styles import CATEGORIES, GENERALISE, LABEL_PSEUDONYM, PLACEHOLDER, PSEUDONYM, REDACT
 
     def words(categories: list[str]) -> str:
         text = _join([CATEGORY_WORDS.get(c, c) for c in categories])

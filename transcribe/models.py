@@ -31,6 +31,8 @@ from .errors import TranscribeError
 from .storage import atomic_write
 
 CACHE_ENV = "TRANSCRIBE_CACHE_DIR"
+# The model a run takes when none is given (default "auto"): set it once for every command.
+MODEL_ENV = "TRANSCRIBE_MODEL"
 
 # On a GPU `auto` takes the first of these (best first) available on this machine.
 AUTO_ORDER_GPU = ["large-v3-turbo", "turbo", "large-v3", "large-v2", "medium", "small", "base", "tiny"]
@@ -45,6 +47,11 @@ DIARISATION_RTF = 0.16
 # accuracy figures from this project's sets. Measured models are ranked by their measured WER.
 SIZE_ORDER = ["large-v3", "large-v2", "large-v3-turbo", "turbo", "medium.en", "medium", "small.en", "small",
               "base.en", "base", "tiny.en", "tiny"]
+
+
+def default_model() -> str:
+    """The model a run takes when none is given: $TRANSCRIBE_MODEL, else "auto"."""
+    return os.environ.get(MODEL_ENV, "").strip() or "auto"
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ from .models import (
     TIME_BUDGET,
     WhisperCheckpoint,
     auto_whisper,
+    default_model,
     find_whisper,
 )
 from .reliability import ReliabilitySettings, flag_words
@@ -58,7 +59,7 @@ log = logging.getLogger("transcribe")
 class RunSettings:
     """Everything a batch was asked to do; one instance per run."""
 
-    model: str = "auto"
+    model: str = field(default_factory=default_model)  # "auto", unless $TRANSCRIBE_MODEL says otherwise
     device: str = "auto"
     language: str | None = "en"  # None: the study's language, else English
     recognition_mode: str = "windows"

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .anonymise import review
-from .anonymise.apply import ACCEPT, REJECT, word_at
+from .anonymise.apply import ACCEPT, REJECT
+from .anonymise.spans import word_at
 from .anonymise.key import newest_previous
 from .anonymise.prepare import Anonymiser, Prepared
 from .errors import StorageError, TranscribeError

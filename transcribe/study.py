@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .anonymise import styles as replacement_styles
+from . import styles as replacement_styles
 from .audio import AUDIO_EXTENSIONS
 from .errors import TranscribeError
 from .text import invisible, normalise

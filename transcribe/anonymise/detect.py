@@ -47,7 +47,7 @@ from .recognizers import (
 )
 from .recognizers.misheard import LOW_PROBABILITY, word_probability
 from .recognizers.phrases import compound_regex
-from .styles import CATEGORIES
+from ..styles import CATEGORIES
 from .recognizers.words import (
     ORDINARY_POS,
     first_names,

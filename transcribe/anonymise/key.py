@@ -34,7 +34,7 @@ from ..text import invisible, without_accents
 from . import generalise, pseudonyms
 from .detect import Detection
 from .languages import TITLES
-from .styles import GENERALISE, PLACEHOLDER, PSEUDONYM, REDACT, REDACTED, STYLES
+from ..styles import GENERALISE, PLACEHOLDER, PSEUDONYM, REDACT, REDACTED, STYLES
 
 log = logging.getLogger("transcribe")
 

@@ -5,7 +5,7 @@ Each detection to replace is handed to the engine as a result of its own (its en
 detection's id, so each gets its own operator and parameters); the engine runs the operator on
 the detection's text and says where each replacement landed in the turn's new text. Presidio
 rewrites a string by character offsets, while the line layout needs one text per recognised word,
-so each replacement is then put into the words it covers (`apply.replace_span`), and the words'
+so each replacement is then put into the words it covers (`spans.replace_span`), and the words'
 text must come out exactly as the engine's (else the step fails: a shareable text the engine did
 not make is never written).
 
@@ -24,7 +24,8 @@ from presidio_anonymizer.entities import InvalidParamError, OperatorConfig, Reco
 from presidio_anonymizer.operators import Operator, OperatorType
 
 from . import generalise, pseudonyms
-from .styles import GENERALISE, PLACEHOLDER, PSEUDONYM, REDACT, REDACTED
+from .spans import replace_span
+from ..styles import GENERALISE, PLACEHOLDER, PSEUDONYM, REDACT, REDACTED
 
 OWN_WORDING = "replace"  # Presidio's own operator: the researcher's wording, as typed
 
@@ -144,8 +145,6 @@ def replace_in_turn(turn, operations: Iterable[Operation]) -> list[Replaced]:
     """Run `operations` on the turn's text through the engine, then put each replacement into the
     words it covers. Returns the engine's items; raises EngineMismatch if the words do not then
     read exactly as the engine's text."""
-    from .apply import replace_span
-
     operations = list(operations)
     if not operations:
         return []

@@ -33,7 +33,7 @@ from .guesses import one_off
 from .key import StudyKey
 from .languages import PROFILES, detection_language
 from .safety_net import SafetyNet, protect
-from .styles import LABEL_PSEUDONYM, PSEUDONYM, Styles
+from ..styles import LABEL_PSEUDONYM, PSEUDONYM, Styles
 
 log = logging.getLogger("transcribe")
 

@@ -21,7 +21,8 @@ from ..study import code_order
 from ..text import normalise
 from ..timecode import clock
 from ..transcript import Transcript, Turn
-from .apply import Found, word_at, word_offsets
+from .apply import Found
+from .spans import word_at, word_offsets
 from .detect import Detection
 from .recognizers.misheard import LOW_PROBABILITY
 

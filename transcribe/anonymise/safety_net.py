@@ -24,7 +24,7 @@ from ..errors import TranscribeError
 from ..study import Person
 from ..text import fold, fold_for_matching
 from ..transcript import Transcript
-from .apply import word_offsets
+from .spans import word_offsets
 from .detect import Detection
 from .key import StudyKey
 from .languages import TITLES, profile

@@ -23,7 +23,7 @@ import numpy as np
 
 from .. import edits
 from ..anonymise import review
-from ..anonymise.apply import word_offsets
+from ..anonymise.spans import word_offsets
 from ..anonymise.detect import Detection
 from ..anonymise.guesses import one_off
 from ..anonymise.prepare import Anonymiser, Prepared
