@@ -239,9 +239,11 @@ def test_never_replace_adds_to_the_study_files_allow_list_and_keeps_its_comments
     _, client, _, _ = studio
     study_file = Path(json.loads((studio[3] / "manifest.json").read_text())["study"])
     before = study_file.read_text()
-    interview = client.json("GET", "/api/interview/p1")[1]
-    place = next(d for d in interview["detections"] if d["category"] == "place")
-    status, data = client.json("POST", "/api/interview/p1/rule",
+    interview = client.json("GET", "/api/interview/p3")[1]
+    # A one-off guess, kept out of the key ("pre"): what is in the key or on the study's lists is
+    # refused, since it names someone or somewhere of the study (test_attacks.py).
+    place = next(d for d in interview["detections"] if "in this line only" in d["why"])
+    status, data = client.json("POST", "/api/interview/p3/rule",
                                {"version": interview["version"], "kind": "never", "text": place["text"]})
     assert status == 200, data
     after = study_file.read_text()

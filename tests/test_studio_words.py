@@ -33,6 +33,14 @@ def study(tmp_path, monkeypatch):
     return folder, out
 
 
+def sign_in(driver, address: str) -> str:
+    """Open the studio's one-time address (the browser gets its session) and return the plain
+    address that the rest of the test goes back to (the one-time one works only once)."""
+    driver.get(address)
+    wait(driver, lambda d: d.current_url.split("?")[0] == d.current_url)
+    return address.split("?")[0]
+
+
 def open_interview(driver, url, code):
     from selenium.webdriver.common.by import By
 
@@ -51,7 +59,8 @@ def test_the_page_speaks_the_researchers_words_with_placeholders_spaced_like_wor
     from selenium.webdriver.common.by import By
 
     _, out = study
-    with serving(out) as (_, url, _):
+    with serving(out) as (_, address):
+        url = sign_in(browser, address)
         iv = open_interview(browser, url, "p1")
         text = page_text(browser)
         assert not INTERNAL.search(text), INTERNAL.search(text).group(0)
@@ -74,7 +83,8 @@ def test_line_numbers_one_highlight_true_counts_and_no_stale_message(study, brow
     from selenium.webdriver.common.keys import Keys
 
     _, out = study
-    with serving(out) as (_, url, _):
+    with serving(out) as (_, address):
+        url = sign_in(browser, address)
         iv = open_interview(browser, url, "p1")
 
         def highlighted():
@@ -129,7 +139,8 @@ def test_the_reviewed_mark_stays_unless_that_interviews_shareable_text_changed(s
     from selenium.webdriver.common.by import By
 
     folder, out = study
-    with serving(out) as (_, url, _):
+    with serving(out) as (_, address):
+        url = sign_in(browser, address)
         for code in ("p1", "p2"):
             iv = open_interview(browser, url, code)
             press(browser, "v")

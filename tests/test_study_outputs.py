@@ -18,6 +18,7 @@ from conftest import SAMPLES
 
 from transcribe.audio import SAMPLE_RATE, decode
 from transcribe.cli import cli
+from transcribe.folders import Folders
 from transcribe.study import load_study
 from transcribe.transcript import Transcript
 
@@ -31,6 +32,9 @@ def study_copy(study_run, tmp_path):
     copy = tmp_path / "transcripts"
     shutil.copytree(out, copy)
     shutil.copytree(private, tmp_path / "transcripts.private")
+    # The copy belongs to the copied study file, as if the researcher had moved the whole study.
+    folders = Folders.of(copy)
+    folders.write_last_run(folder / "study.toml", folders.read_last_run().output)
     return folder, copy, tmp_path / "transcripts.private"
 
 
@@ -87,7 +91,8 @@ def test_adding_an_interview_later_keeps_earlier_numbering(study_run, study_copy
     (folder / "study.toml").write_text(without.replace('code = "p3"\n', ""))
     fresh.with_name("transcripts.private").mkdir(mode=0o700, parents=True)
     shutil.copytree(out.with_name("transcripts.private") / "cache", fresh.with_name("transcripts.private") / "cache")
-    first = CliRunner().invoke(cli, ["run", str(folder), "-o", str(fresh)])
+    # A separate output folder for the same study file: a study of its own, said with --new-study.
+    first = CliRunner().invoke(cli, ["run", str(folder), "-o", str(fresh), "--new-study"])
     assert first.exit_code == 0, first.output
     assert not (fresh / "p3.txt").exists()
     # Then the whole study.

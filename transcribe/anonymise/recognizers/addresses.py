@@ -112,7 +112,7 @@ class AddressRecognizer(ProjectRecognizer):
             token = doc[k]
             if _house_number(token) and k < i - 1:
                 return k if not (token.text.isdigit() and _year_shaped(token.text)) else None
-            if (token.pos_ in _BREAKS or not token.is_alpha or token.lower_ in FILLERS
+            if (token.pos_ in _BREAKS or not token.is_alpha or token.lower_ in ENGLISH.fillers
                     or token.lower_ in NUMBER_WORDS):
                 return None
         return None
