@@ -111,10 +111,11 @@ def test_an_output_folder_keeps_to_its_own_study_file(tmp_path, monkeypatch):
 @pytest.mark.parametrize("command", [["review", "--csv"], ["review", "--no-browser"], ["apply"],
                                      ["export", "--format", "+docx"]])
 def test_commands_from_the_wrong_folder_name_the_output_folder_they_meant(tmp_path, monkeypatch, command):
-    make_study(tmp_path / "study")
-    monkeypatch.chdir(tmp_path / "study")
+    home = tmp_path / "home"  # the folder above is looked at too: only this test's folders may be there
+    make_study(home / "study")
+    monkeypatch.chdir(home / "study")
     assert invoke("run", ".").exit_code == 0
-    monkeypatch.chdir(tmp_path)
+    monkeypatch.chdir(home)
     result = invoke(*command)
     assert result.exit_code == 1
     text = " ".join(result.output.split())

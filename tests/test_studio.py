@@ -259,7 +259,8 @@ def test_review_without_a_run_says_what_to_do(tmp_path, monkeypatch):
 
     from transcribe.cli import cli
 
-    monkeypatch.chdir(tmp_path)  # no output folder near here either
+    (tmp_path / "home").mkdir()
+    monkeypatch.chdir(tmp_path / "home")  # no output folder near here, nor in the folder above
 
     result = CliRunner().invoke(cli, ["review", "-o", str(tmp_path / "transcripts"), "--no-browser"])
     assert result.exit_code == 1 and "Run `transcribe run RECORDINGS` first" in result.output
