@@ -19,7 +19,7 @@ Written for every recording, under ``benchmarks/work/devsets/<part>/``:
 Two parts: ``tuning`` (used to choose settings and models) and ``heldout`` (other scripts, other
 voices, other seeds; never used for choosing anything, reported apart). Deterministic: the same
 command writes the same audio (seeded noise and pauses; flite, espeak-ng and sox are deterministic).
-About 9 minutes of audio in all, so the audio is not kept in the repository:
+About 5 minutes of audio in all (8 recordings), not kept in the repository:
 
     .venv/bin/python benchmarks/devsets.py            # needs flite, espeak-ng and sox
 """
