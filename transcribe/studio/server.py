@@ -13,6 +13,8 @@ from a request. Nothing secret is logged.
 
 from __future__ import annotations
 
+import contextlib
+
 import hmac
 import json
 import logging
@@ -254,15 +256,15 @@ def serve(out: Path, port: int = 0, open_browser: bool = True, say=print) -> Non
     import tempfile
 
     server, url = create_server(out, port)
-    try:  # Ctrl-C at any moment from here stops the studio the same way
-        say(f"Review studio: {url}\n(The address works once.) Press Ctrl-C to stop.")
-        with tempfile.TemporaryDirectory(prefix="transcribe-") as folder:
-            if open_browser:
-                opener = _redirect_file(Path(folder), address(server.app))
-                threading.Thread(target=webbrowser.open, args=(opener.as_uri(),), daemon=True).start()
-            server.serve_forever()  # Werkzeug's returns on Ctrl-C instead of raising KeyboardInterrupt
-    except KeyboardInterrupt:
-        pass
+    # Ctrl-C at any moment from here stops the studio the same way, and the stop message follows.
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            say(f"Review studio: {url}\n(The address works once.) Press Ctrl-C to stop.")
+            with tempfile.TemporaryDirectory(prefix="transcribe-") as folder:
+                if open_browser:
+                    opener = _redirect_file(Path(folder), address(server.app))
+                    threading.Thread(target=webbrowser.open, args=(opener.as_uri(),), daemon=True).start()
+                server.serve_forever()  # Werkzeug's returns on Ctrl-C instead of raising KeyboardInterrupt
     finally:
         server.server_close()
     option = "" if Path(out) == Path("transcripts") else f" -o {out}"
