@@ -29,7 +29,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from gpu_random import DIMS, forced_options, random_mels, random_model, time_transcribe  # noqa: E402
+from gpu_random import forced_options, random_mels, random_model, time_transcribe  # noqa: E402
 
 WINDOWS_PER_HOUR = 120
 

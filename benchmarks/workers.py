@@ -145,7 +145,7 @@ def load_models(batch, anonymise: bool) -> list:
     if anonymise:
         from transcribe.anonymise.languages import detection_language
 
-        models.append(batch.anonymiser.detector_for(detection_language(batch.study.language)))
+        models.append(batch.anonymiser.finder.detector(detection_language(batch.study.language)))
     return models
 
 

@@ -14,7 +14,6 @@ import csv
 import io
 import json
 import re
-import shutil
 import unicodedata
 import zipfile
 from pathlib import Path

@@ -3,7 +3,6 @@ fast tier: the real command line, batch, folders, key and renderer, with no mode
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest

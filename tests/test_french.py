@@ -148,12 +148,12 @@ def test_the_detection_cache_key_follows_the_language(tmp_path):
     keys = {}
     for language in ("en", "fr"):
         anonymiser = Anonymiser(Study(language=language), StageCache(tmp_path))
-        keys[language] = anonymiser.detection_key(transcript, anonymiser.language_of(transcript))
+        keys[language] = anonymiser.finder.key(transcript, anonymiser.language_of(transcript))
     assert keys["en"] != keys["fr"]
     assert "language='fr'" in keys["fr"]["config"] and "language='en'" in keys["en"]["config"]
     # A language without a model of its own is read with the English detector: the English key.
     anonymiser = Anonymiser(Study(language="de"), StageCache(tmp_path))
-    assert anonymiser.detection_key(transcript, anonymiser.language_of(transcript)) == keys["en"]
+    assert anonymiser.finder.key(transcript, anonymiser.language_of(transcript)) == keys["en"]
 
 
 # --- end to end: transcribe anonymise on French transcripts ---------------------------------------

@@ -14,7 +14,7 @@ import pytest
 from transcribe.anonymise import operators as operators_module
 from transcribe.anonymise import operators
 from transcribe.anonymise.key import KeyEntry, StudyKey
-from transcribe.anonymise.prepare import Anonymiser
+from transcribe.anonymise.finding import Finder
 from transcribe.anonymise.safety_net import SafetyNet
 from transcribe.batch import Batch, Reporter
 from transcribe.folders import OutputSettings
@@ -95,7 +95,7 @@ def outputs(tmp_path, monkeypatch):
     out.mkdir()
     private.mkdir(mode=0o700)
     study = Study(people=PEOPLE)
-    monkeypatch.setattr(Anonymiser, "detector_for", lambda self, language: NoDetector())
+    monkeypatch.setattr(Finder, "detector", lambda self, language: NoDetector())
     return Batch(out, RunSettings(), OutputSettings(["txt", "json"]), study, Reporter()).renderer
 
 
@@ -103,7 +103,7 @@ def test_without_detection_every_known_name_still_gets_its_placeholder(outputs):
     t = transcript("my name is Zoe Hart and my friend will said hello", "then ZOË came")
     t.audio = {"sha256": "0" * 64}
     result = FileResult(Path("x.wav"), "p1", "done")
-    outputs.write(t, result)
+    outputs.write_interview(t, result)
     assert result.status == "done", result.message
     text = (outputs.folders.out / "p1.txt").read_text()
     assert "[p1]" in text and "Zoe" not in text and "ZOË" not in text and "will said" not in text
@@ -113,12 +113,12 @@ def test_without_detection_every_known_name_still_gets_its_placeholder(outputs):
 def test_the_net_fails_closed_when_replacing_does_not_work(outputs, monkeypatch):
     t = transcript("my name is Zoe and I live here")
     t.audio = {"sha256": "1" * 64}
-    outputs.write(t, FileResult(Path("x.wav"), "p1", "done"))
+    outputs.write_interview(t, FileResult(Path("x.wav"), "p1", "done"))
     assert (outputs.folders.out / "p1.txt").is_file()
     # A bug: the operator writes the name back; the engine and the words agree, so only the net can see it.
     monkeypatch.setattr(operators.Placeholder, "operate", lambda self, text=None, params=None: text)
     result = FileResult(Path("x.wav"), "p1", "done")
-    outputs.write(t, result)
+    outputs.write_interview(t, result)
     assert result.status == "failed" and "would still be readable" in result.message
     assert not (outputs.folders.out / "p1.txt").exists() and not (outputs.folders.out / "p1.json").exists()
     assert (outputs.folders.private / "p1.identifiable.txt").is_file()
@@ -127,11 +127,11 @@ def test_the_net_fails_closed_when_replacing_does_not_work(outputs, monkeypatch)
 def test_replacing_fails_closed_when_the_words_do_not_take_the_engines_text(outputs, monkeypatch):
     t = transcript("my name is Zoe and I live here")
     t.audio = {"sha256": "2" * 64}
-    outputs.write(t, FileResult(Path("x.wav"), "p1", "done"))
+    outputs.write_interview(t, FileResult(Path("x.wav"), "p1", "done"))
     assert (outputs.folders.out / "p1.txt").is_file()
     monkeypatch.setattr(operators_module, "replace_span", lambda *args: None)  # a bug: nothing is replaced in the words
     result = FileResult(Path("x.wav"), "p1", "done")
-    outputs.write(t, result)
+    outputs.write_interview(t, result)
     assert result.status == "failed" and "anonymiser engine" in result.message
     assert not (outputs.folders.out / "p1.txt").exists() and not (outputs.folders.out / "p1.json").exists()
 
@@ -143,13 +143,13 @@ def test_only_a_newly_found_identifier_moves_lines_and_the_summary_says_so(outpu
     t = transcript(words, "and that was the day")
     t.audio = {"sha256": "2" * 64}
     first = FileResult(Path("x.wav"), "p1", "done")
-    outputs.write(t, first)
+    outputs.write_interview(t, first)
     again = FileResult(Path("x.wav"), "p1", "done")
-    outputs.write(t, again)
+    outputs.write_interview(t, again)
     assert "line numbers changed" not in again.message  # nothing new: nothing moves
     outputs.anonymiser.study.people.append(Person("bartholomew", ("Bartholomew",), "other"))
     found = FileResult(Path("x.wav"), "p1", "done")
-    outputs.write(t, found)
+    outputs.write_interview(t, found)
     assert found.status == "done", found.message
     assert "line numbers changed on lines 2-4 (a newly found identifier re-flowed its turn" in found.message
     assert "bartholomew" not in (outputs.folders.out / "p1.txt").read_text().lower()

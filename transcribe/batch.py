@@ -88,7 +88,7 @@ class Batch:
         self.engines = remote.engines(self.settings) if remote else Engines(settings, say=self.reporter.say)
         self.cache = StageCache(self.private)
         self.anonymiser = Anonymiser(self.study, self.cache, self.folders, output.styles)
-        self.renderer = Renderer(self.folders, output, self.anonymiser, self.reporter)
+        self.renderer = Renderer(self.folders, output, self.anonymiser)
         self._voice = None
 
     # --- planning ----------------------------------------------------------------------------
@@ -275,7 +275,7 @@ class Batch:
                 raise remote_failure.exception()
             transcript = transcribe_interview(
                 job, self.engines, self.cache, self.settings, audio=audio,
-                progress=lambda stage, seconds: self.reporter.stage(job.code, stage, seconds),
+                progress=self.stage_progress(job.code),
                 interviewer_voice=self.voice(),
             )
         except StorageError:
@@ -292,8 +292,12 @@ class Batch:
                               f"unexpected error ({type(error).__name__}: {error}); please report it")
         result = FileResult(job.audio, job.code, "done", duration=transcript.duration,
                             low_confidence_roles=transcript.low_confidence_roles)
-        self.renderer.write(transcript, result)
+        self.renderer.write_interview(transcript, result, progress=self.stage_progress(job.code))
         return result
+
+    def stage_progress(self, code: str):
+        """What the stages of interview `code` call as they go: `progress(stage, seconds)`."""
+        return lambda stage, seconds: self.reporter.stage(code, stage, seconds)
 
     def voice(self):
         """The interviewer's enrolled voice, decoded once per batch."""
@@ -325,7 +329,7 @@ class Batch:
                 path = self.folders.identifiable(code)
                 transcript = Transcript.from_json(path.read_text())
                 result = FileResult(Path(""), transcript.code, "done", duration=transcript.duration)
-                self.renderer.write(transcript, result, cached_only=True)
+                self.renderer.write_interview(transcript, result, cached_only=True, progress=self.stage_progress(code))
                 results.append(result)
             self.record_settings()
             results.extend(self.withdraw())
@@ -349,7 +353,7 @@ class Batch:
         """Remove the shareable files of withdrawn interviews (their private files stay)."""
         results = []
         for code in sorted(self.withdrawn_codes(), key=code_order):
-            if not self.renderer.owned.shareable(code):
+            if not self.renderer.owned.shared_files(code):
                 continue
             left = self.renderer.remove_shareable(code)
             message = "no longer in the study file: its shareable files were removed (private files kept)"

@@ -689,7 +689,7 @@ def quote(code, lines, out, words, no_fillers, theme, save, check_bank):
     printed, kept = quotes.quote(code, text, first, last, words, study.citation, fillers=not no_fillers)
     if save or theme:
         with output_lock(folders.private):
-            checks = quotes.add(OwnedFiles(folders), study, replace(kept, theme=theme or ""))
+            checks = quotes.add_to_bank(OwnedFiles(folders), study, replace(kept, theme=theme or ""))
         click.echo(printed)
         _say_quotes(checks)
     else:

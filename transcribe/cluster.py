@@ -172,8 +172,8 @@ class TranscribeWorker:
             audio = decode(job.audio, allow_partial=self.settings.allow_partial, sha256=job.sha256)
             transcript = transcribe_interview(job, self.engines, cache, self.settings, audio=audio)
             if self.anonymiser is not None:
-                self.anonymiser.cache = cache
-                self.anonymiser.detections(transcript)
+                self.anonymiser.finder.cache = cache
+                self.anonymiser.finder.detections(transcript, self.anonymiser.language_of(transcript))
         except MemoryError:
             failure = Failure("MemoryError", "", False, out_of_memory=True)
         except TranscribeError as error:

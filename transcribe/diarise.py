@@ -237,8 +237,8 @@ class Diariser:
         output = self.pipeline({"waveform": waveform, "sample_rate": SAMPLE_RATE}, hook=hook, **counts)
         wanted = counts.get("num_speakers") or counts.get("min_speakers") or 1
         inference = getattr(self.pipeline, "_segmentation", None)
-        if len(getattr(output, "speaker_diarization", output).labels()) < wanted and inference is not None \
-                and inference.step > FINE_STEP * inference.duration + 1e-6:
+        if (len(getattr(output, "speaker_diarization", output).labels()) < wanted and inference is not None
+                and inference.step > FINE_STEP * inference.duration + 1e-6):
             # Too few voices for the count asked: a short or crowded recording gives too few 10-s
             # chunks at the coarse step for every speaker to be heard alone in one. Pyannote's own step.
             coarse, inference.step = inference.step, FINE_STEP * inference.duration

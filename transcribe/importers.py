@@ -211,8 +211,8 @@ READERS = {".txt": read_txt, ".docx": read_docx, ".srt": read_srt, ".vtt": read_
 
 
 def _is_name(label: str) -> bool:
-    return not GENERIC_LABEL.fullmatch(label) and label.casefold() not in INTERVIEWER_LABELS and \
-        any(ch.isalpha() for ch in label) and len(label) > 1
+    return (not GENERIC_LABEL.fullmatch(label) and label.casefold() not in INTERVIEWER_LABELS
+            and any(ch.isalpha() for ch in label) and len(label) > 1)
 
 
 def assign_labels(order: list[str], code: str, interviewer_label: str, interviewer: str | None,
@@ -375,7 +375,7 @@ def anonymise_transcripts(paths: list[Path], out: Path, study, output, interview
                 if unknown:
                     reporter.say(f"{path.name}: speaker labels {', '.join(unknown)} are not on the study's roster; "
                                  "add them as [[people]] to the study file so that they are also found in the text.")
-                batch.renderer.write(imported.transcript, result)
+                batch.renderer.write_interview(imported.transcript, result, progress=batch.stage_progress(job.code))
             reporter.done(result)
             results.append(result)
         batch.record_settings()  # so that apply and export re-render these interviews too

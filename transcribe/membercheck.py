@@ -340,7 +340,6 @@ def current_lines(folders: Folders, study: Study, code: str) -> tuple[list[Line]
     The interview is prepared as every render prepares it (corrections, anonymisation, the safety
     net) and the participant's version laid out beside the anonymised one on its layout shape."""
     from .anonymise.prepare import Anonymiser
-    from .batch import Reporter
     from .cache import StageCache
     from .folders import OutputSettings
     from .render import Renderer
@@ -353,7 +352,7 @@ def current_lines(folders: Folders, study: Study, code: str) -> tuple[list[Line]
                               "`transcribe run` or `transcribe apply` first.")
     last = folders.read_last_run()
     anonymiser = Anonymiser(study, StageCache(folders.private), folders)
-    renderer = Renderer(folders, last.output if last else OutputSettings(), anonymiser, Reporter())
+    renderer = Renderer(folders, last.output if last else OutputSettings(), anonymiser)
     prepared = anonymiser.prepare(Transcript.from_json(path.read_text(encoding="utf-8")))
     if prepared.refusal:
         raise TranscribeError(f"{code}: {prepared.refusal}; no copy can be made until the review settles it")

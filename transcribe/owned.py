@@ -78,7 +78,7 @@ class OwnedFiles:
         entry = self.entries.get(self._name(path))
         return entry is not None and sha256_of(path) in entry["hashes"]
 
-    def shareable(self, code: str) -> dict[str, Path]:
+    def shared_files(self, code: str) -> dict[str, Path]:
         """Format -> path of every shareable file recorded for interview `code`."""
         return {e["format"]: self._path(name) for name, e in self.entries.items()
                 if name.startswith("shareable/") and e.get("code") == code}

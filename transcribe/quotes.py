@@ -22,7 +22,6 @@ import io
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from .anonymise.text_check import readable_names
 from .csvfiles import read_table, write_table
@@ -257,7 +256,7 @@ def shareable_lines(folders: Folders, code: str) -> list[Line] | None:
     return read_numbered(path.read_text(encoding="utf-8"))
 
 
-def add(owned: OwnedFiles, study: Study, item: Quote) -> list[Checked]:
+def add_to_bank(owned: OwnedFiles, study: Study, item: Quote) -> list[Checked]:
     """Put a checked quote into the bank and render the bank again; a quote with a name is refused."""
     folders = owned.folders
     lines = shareable_lines(folders, item.code)

@@ -33,6 +33,10 @@ from .writers import WRITERS, Document, get_writer
 log = logging.getLogger("transcribe")
 
 
+def _quiet(stage: str, seconds: float) -> None:
+    """Progress nobody listens to."""
+
+
 @dataclass
 class FileResult:
     audio: Path
@@ -58,11 +62,10 @@ class View:
 class Renderer:
     """Writes interviews into a shareable folder and its private sibling."""
 
-    def __init__(self, folders: Folders, output: OutputSettings, anonymiser: Anonymiser, reporter):
+    def __init__(self, folders: Folders, output: OutputSettings, anonymiser: Anonymiser):
         self.folders = folders
         self.output = output
         self.anonymiser = anonymiser
-        self.reporter = reporter
         self.owned = OwnedFiles(folders)
         self.written: list[Path] = []  # the shareable files written, in order
 
@@ -95,18 +98,20 @@ class Renderer:
 
     # --- one interview -------------------------------------------------------------------------
 
-    def write(self, transcript: Transcript, result: FileResult, cached_only: bool = False) -> None:
-        """The private and (anonymised) shareable files of one interview.
+    def write_interview(self, transcript: Transcript, result: FileResult, cached_only: bool = False,
+                        progress=_quiet) -> None:
+        """The private and (anonymised) shareable files of one interview; `progress(stage, seconds)`
+        hears "anonymising" and "writing", as the pipeline's stages are heard.
 
         Anything but a write error (which stops the batch) fails this interview only, and leaves
         no shareable file of it behind.
         """
         code = transcript.code
         try:
-            self.reporter.stage(code, "writing", 0)
+            progress("writing", 0)
             if not cached_only:
                 self._write_identifiable(transcript)
-            prepared, failure = self._prepare(transcript)
+            prepared, failure = self._prepare(transcript, progress)
             if prepared.corrections.unfit:  # counted, no text: the log is not private enough for it
                 log.warning("%s: %d correction(s) no longer fit the recognised words; open `transcribe review` to "
                             "see them", code, len(prepared.corrections.unfit))
@@ -120,10 +125,10 @@ class Renderer:
                 self.fail_closed(code, result, failure)
             elif prepared.anonymised is None:
                 result.status = "not anonymised"
-                if self.owned.shareable(code):  # an older anonymised version would stay shared, and go stale
+                if self.owned.shared_files(code):  # an older anonymised version would stay shared, and go stale
                     left = self.remove_shareable(code)
-                    result.message = "its earlier shareable files were removed: a transcript made without " \
-                                     "anonymisation is not shared"
+                    result.message = ("its earlier shareable files were removed: a transcript made without "
+                                      "anonymisation is not shared")
                     if left:
                         result.message += f"; left as they are, changed after transcribe wrote them: {', '.join(left)}"
             else:
@@ -138,12 +143,12 @@ class Renderer:
             log.debug("traceback", exc_info=True)
             self.fail_closed(code, result, f"writing the outputs failed ({type(error).__name__}: {error})")
 
-    def _prepare(self, transcript: Transcript) -> tuple[Prepared, str | None]:
+    def _prepare(self, transcript: Transcript, progress) -> tuple[Prepared, str | None]:
         """The interview with its corrections, anonymised as the output settings ask; and why the
         shareable files must not be written (None if they may)."""
         if not self.output.anonymise:
             return self.anonymiser.prepare(transcript, shareable=False), None
-        self.reporter.stage(transcript.code, "anonymising", 0)
+        progress("anonymising", 0)
         try:
             prepared = self.anonymiser.prepare(transcript)
         except StorageError:
@@ -153,7 +158,7 @@ class Renderer:
             return self.anonymiser.prepare(transcript, shareable=False), f"anonymisation failed ({error})"
         if prepared.refusal:
             return prepared.without_shareable(), f"anonymisation failed ({prepared.refusal})"
-        self.reporter.stage(transcript.code, "writing", 0)
+        progress("writing", 0)
         return prepared, None
 
     def view(self, transcript: Transcript, prepared: Prepared | None) -> View:
@@ -292,7 +297,7 @@ class Renderer:
     def remove_shareable(self, code: str) -> list[str]:
         """Remove this interview's shareable files that the tool wrote; return the names left alone."""
         left = []
-        for path in self.owned.shareable(code).values():
+        for path in self.owned.shared_files(code).values():
             if not self.owned.remove(path):
                 left.append(path.name)
         return left

@@ -82,6 +82,14 @@ class Study:
     generalised: dict[str, str] = field(default_factory=dict)  # a place or organisation -> the researcher's wording
     speaker_labels: str = replacement_styles.LABEL_CODE  # participants' turn labels: code, or pseudonym
 
+    @property
+    def never_replaced(self) -> tuple[str, ...]:
+        """The allow list and the vocabulary (project names, jargon), except a vocabulary entry that
+        names someone on the roster or is on the lists of places and organisations."""
+        known = {n.casefold() for p in self.people for n in p.names} | {
+            x.casefold() for x in [*self.places, *self.organisations]}
+        return tuple(dict.fromkeys([*self.allow, *(v for v in self.vocabulary if v.casefold() not in known)]))
+
     def interview_for(self, audio: Path) -> Interview | None:
         resolved = audio.resolve()
         return next((i for i in self.interviews if i.audio.resolve() == resolved), None)

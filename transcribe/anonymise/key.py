@@ -33,8 +33,8 @@ from ..study import Person
 from ..text import invisible, without_accents
 from . import generalise, pseudonyms
 from .detect import Detection
-from .languages import TITLES
-from ..styles import GENERALISE, PLACEHOLDER, PSEUDONYM, REDACT, REDACTED, STYLES
+from .languages import TITLES, detection_language
+from ..styles import GENERALISE, LABEL_PSEUDONYM, PLACEHOLDER, PSEUDONYM, REDACT, REDACTED, STYLES
 
 log = logging.getLogger("transcribe")
 
@@ -235,6 +235,21 @@ class StudyKey:
         detection = Detection(0, len(person.names[0]), person.names[0], "person", "roster", 1.0, person.id)
         return self.pseudonym(detection, interview)[0].split()[0]
 
+    def label_participants(self, anonymised, people: list[Person]) -> None:
+        """Label the participants' turns of `anonymised` with the first name of their pseudonym
+        instead of their code."""
+        labels = {p.id: self.pseudonym_label(p, anonymised.code) for p in people
+                  if p.role == "participant" and any(t.speaker == p.id for t in anonymised.turns)}
+        for turn in anonymised.turns:
+            turn.speaker = labels.get(turn.speaker, turn.speaker)
+        for speaker in anonymised.speakers:
+            if speaker.get("label") in labels:
+                speaker["label"] = labels[speaker["label"]]
+        for span in anonymised.timeline:
+            if span.get("speaker") in labels:
+                span["speaker"] = labels[span["speaker"]]
+        anonymised.anonymisation["speaker_labels"] = LABEL_PSEUDONYM
+
     def generalised(self, detection: Detection, interview: str) -> str:
         """The entity's generalised wording, "[a London borough]": the researcher's own (study file)
         if given, else the one the key has, else made from what is known of it."""
@@ -377,8 +392,8 @@ class StudyKey:
             entries.append(entry)
         placeholders = {(c, o) for s, c, o in seen if s == PLACEHOLDER}
         for entry, line in zip(entries, table.lines):
-            if entry.style != PLACEHOLDER and (entry.category, entry.original) not in placeholders and \
-                    not (entry.category == "person" and _roster_name(entry.original, people)):
+            if (entry.style != PLACEHOLDER and (entry.category, entry.original) not in placeholders
+                    and not (entry.category == "person" and _roster_name(entry.original, people))):
                 raise TranscribeError(f"{path.name}, line {line}: a {entry.style} row for '{entry.original}', which "
                                       "has no placeholder row. Restore that row (see key-history) or delete this one, "
                                       "and run again; nothing was changed.")
@@ -436,3 +451,15 @@ def _versions(history: Path) -> list[Path]:
     """The copies this module made (key-<timestamp>.csv), oldest first: only those are ever pruned."""
     stamp = re.compile(r"key-\d{8}T\d{12}\.csv")
     return sorted(p for p in history.glob("key-*.csv") if stamp.fullmatch(p.name) and p.is_file() and not p.is_symlink())
+
+
+def study_key(study, path: Path, pseudonyms: bool) -> StudyKey:
+    """The key of `study` in `path`, checked; with `pseudonyms` (the person style), a pseudonym the
+    study file gives that is also a name found in the interviews stops the run."""
+    key = StudyKey.load(path, study.people, study.interviewer_label, language=detection_language(study.language),
+                        known=[*study.places, *study.organisations], wording=study.generalised)
+    fixed = key.fixed_clashes() if pseudonyms else []
+    if fixed:
+        raise TranscribeError(f"the pseudonym the study file gives {fixed[0].names[0]} is also a name found in the "
+                              "interviews (key.csv); choose another pseudonym for them and run again")
+    return key

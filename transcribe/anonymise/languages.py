@@ -174,6 +174,12 @@ def detection_language(language: str | None) -> str:
     return code if code in ANONYMISATION_LANGUAGES else "en"
 
 
+def transcript_language(spoken: str | None, study_language: str | None) -> str:
+    """The language detection reads a transcript in: the one it was recognised in (the run's
+    --language), else the study's; English where anonymisation has no model for it."""
+    return detection_language(spoken or study_language)
+
+
 def language_name(language: str | None) -> str:
     """The English name of a language code ("de" -> "German"); the code itself if Whisper does not know it."""
     from whisper.tokenizer import LANGUAGES

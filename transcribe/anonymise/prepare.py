@@ -11,29 +11,20 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from .. import __version__
 from ..cache import StageCache
 from ..edits import Fitted, corrected
-from ..errors import TranscribeError
 from ..folders import COUNTS, Folders
 from ..layout import Page
 from ..study import Study
 from ..transcript import Transcript
-from ..versions import package_version
 from . import review
-from .apply import (
-    Found,
-    anonymise,
-    find_identifiers,
-    layout_shape,
-    read_detections,
-    write_detections,
-)
+from .apply import Found, anonymise, layout_shape
+from .finding import Finder
 from .guesses import one_off
-from .key import StudyKey
-from .languages import PROFILES, detection_language
-from .safety_net import SafetyNet, protect
-from ..styles import LABEL_PSEUDONYM, PSEUDONYM, Styles
+from .key import StudyKey, study_key
+from .languages import transcript_language
+from .safety_net import SafetyNet, second_pass
+from ..styles import PSEUDONYM, Styles
 
 log = logging.getLogger("transcribe")
 
@@ -70,75 +61,16 @@ class Anonymiser:
         """`folders`: where the key and review file are (None: detection only, as at a cluster worker);
         `styles`: a command's --style, over the study file's."""
         self.study = study
-        self.cache = cache
         self.folders = folders
         self.styles = Styles.of(study.styles, styles, study.speaker_labels)
-        self._detectors = {}  # one per language: spaCy model, Presidio and word lists load once
-
-    # --- detection ---------------------------------------------------------------------------
-
-    def detector_for(self, language: str):
-        if language not in self._detectors:
-            from .detect import Detector
-
-            self._detectors[language] = Detector(self.detector_config(language))
-        return self._detectors[language]
-
-    def detector_config(self, language: str = "en"):
-        from .detect import DetectorConfig
-
-        s = self.study
-        return DetectorConfig(roster=tuple(s.people), places=tuple(s.places), organisations=tuple(s.organisations),
-                              allow=self.never_replaced, language=language)
-
-    @property
-    def never_replaced(self) -> tuple[str, ...]:
-        """The study's allow list and its vocabulary (project names, jargon), except a vocabulary
-        entry that names someone on the roster or is on the study's lists of places and organisations."""
-        s = self.study
-        known = {n.casefold() for p in s.people for n in p.names} | {x.casefold() for x in [*s.places, *s.organisations]}
-        return tuple(dict.fromkeys([*s.allow, *(v for v in s.vocabulary if v.casefold() not in known)]))
+        self.finder = Finder(study, cache)
 
     def language_of(self, transcript: Transcript) -> str:
-        """The language detection reads `transcript` in: the one it was recognised in (the run's
-        --language), else the study's; English where anonymisation has no model for it."""
-        spoken = transcript.spoken_language or self.study.language
-        return detection_language(spoken)
-
-    def detection_key(self, transcript: Transcript, language: str) -> dict:
-        """What the cached detections of `transcript` depend on."""
-        # Versions too: a newer detector or spaCy model may find what an older one missed.
-        from .detect import DETECTOR_VERSION
-
-        # Word probabilities too: the misheard-name recogniser weighs them.
-        return {"text": [t.text for t in transcript.turns], "config": repr(self.detector_config(language)),
-                "probabilities": [[round(w.probability, 3) for w in t.words] for t in transcript.turns],
-                "versions": [__version__, DETECTOR_VERSION,
-                             *(package_version(p) for p in ("presidio-analyzer", "spacy", PROFILES[language].spacy_package))]}
-
-    def detections(self, transcript: Transcript, language: str | None = None) -> list[Found]:
-        """The identifiers in `transcript`, from the cache unless its text, the study's names or the
-        detector changed since (then spaCy and Presidio run again; never a speech model)."""
-        language = language or self.language_of(transcript)
-        return self.cache.fetch(transcript.sha256 or transcript.code, "detect",
-                                self.detection_key(transcript, language),
-                                lambda: find_identifiers(self.detector_for(language), transcript),
-                                read=read_detections, write=write_detections)
-
-    # --- the key and the decisions -------------------------------------------------------------
+        """The language detection reads `transcript` in."""
+        return transcript_language(transcript.spoken_language, self.study.language)
 
     def load_key(self) -> StudyKey:
-        s = self.study
-        key = StudyKey.load(self.folders.key, s.people, s.interviewer_label, language=detection_language(s.language),
-                            known=[*s.places, *s.organisations], wording=s.generalised)
-        fixed = key.fixed_clashes() if self.styles("person") == PSEUDONYM else []
-        if fixed:
-            raise TranscribeError(f"the pseudonym the study file gives {fixed[0].names[0]} is also a name found in the "
-                                  "interviews (key.csv); choose another pseudonym for them and run again")
-        return key
-
-    def decisions(self, code: str, found: list[Found]) -> dict[str, str]:
-        return review.decisions_for(review.load_decisions(self.folders.review), code, found)
+        return study_key(self.study, self.folders.key, self.styles("person") == PSEUDONYM)
 
     def record(self, p: Prepared, page: Page) -> list[str]:
         """Keep what a written interview's anonymisation decided: the key (with its history), the
@@ -151,27 +83,27 @@ class Anonymiser:
         self.folders.write_record(COUNTS, counts)
         return sorted(p.key.replacements())
 
-    # --- the whole step ------------------------------------------------------------------------
-
     def prepare(self, transcript: Transcript, shareable: bool = True) -> Prepared:
         """Everything the files of one interview are rendered from, written nowhere: its corrections
         (the edit layer, applied after recognition and before detection) and, if `shareable`, the
-        anonymised version."""
+        anonymised version: detection, the researcher's decisions, the key, replacement, the safety
+        net's second pass, and the layout shape."""
         fitted = corrected(transcript, self.folders.private)
         if not shareable:
             return Prepared(fitted)
         transcript = fitted.transcript
-        language = self.language_of(transcript)
-        found = self.detections(transcript, language)
-        decisions = self.decisions(transcript.code, found)
-        key = self.load_key()
+        language = transcript_language(transcript.spoken_language, self.study.language)
+        found = self.finder.detections(transcript, language)
+        recorded = review.load_decisions(self.folders.review)
+        decisions = review.decisions_for(recorded, transcript.code, found)
+        key = study_key(self.study, self.folders.key, self.styles("person") == PSEUDONYM)
         local = frozenset(f.id for f in found if one_off(f.detection, language))
         anonymised, proposals = anonymise(transcript, found, decisions, key, self.styles, local)
-        net = SafetyNet(self.study.people, key, self.never_replaced, language)
-        found, decisions, anonymised, proposals, refusal = self._safety_net(
-            net, transcript, found, decisions, anonymised, proposals, key, local)
+        net = SafetyNet(self.study.people, key, self.study.never_replaced, language)
+        found, decisions, anonymised, proposals, refusal = second_pass(
+            net, transcript, (found, decisions, anonymised, proposals), recorded, key, self.styles, local)
         if self.styles.pseudonym_labels:
-            self._label_with_pseudonyms(anonymised, key)
+            key.label_participants(anonymised, self.study.people)
         clashes = key.clashes() if self.styles("person") == PSEUDONYM else []
         if clashes:  # counted, no names: the log is not private enough for them
             log.warning("%s: %d pseudonym(s) in key.csv are also the name of someone the study knows; give those "
@@ -183,57 +115,3 @@ class Anonymiser:
         # written), it keeps line numbers the same whatever the decisions and the hidden text.
         return Prepared(fitted, anonymised, found, decisions, proposals, key, layout_shape(transcript, found), refusal,
                         SafetyNet(self.study.people, key, self.study.allow, language))
-
-    def _safety_net(self, net: SafetyNet, transcript: Transcript, found: list[Found], decisions: dict[str, str],
-                    anonymised: Transcript, proposals: dict[str, str], key: StudyKey, local: frozenset[str] = frozenset()):
-        """Run the study-wide safety net over the anonymised text (whatever detection and the cache
-        said) and anonymise again with its hits; then check that nothing known is left.
-
-        Returns the detections with the net's hits, the researcher's decisions, the anonymised
-        transcript (ordinary words the researcher has not accepted are kept as they are, and listed
-        first in the review), the proposals, and why the text must not be shared (None if it may).
-        """
-        # Left alone here: what the researcher kept (reject), and the replacements they typed, whose
-        # words the renderer checks itself, to name the line (render.Renderer._unsafe).
-        kept = [(f.turn, f.detection.start, f.detection.end) for f in found
-                if decisions.get(f.id, "").strip().lower() not in ("", "accept")]
-        hits = [h for h in protect(net, transcript, anonymised) if not _overlaps(h, kept)]
-        if hits:
-            extra = [Found(h.turn, h.detection) for h in hits]
-            # A hit that takes a whole word replaces the detections inside it ("notes.do" as a web address).
-            found = [f for f in found if not any(_overlaps(h, [(f.turn, f.detection.start, f.detection.end)])
-                                                 for h in hits)]
-            found = sorted(found + extra, key=lambda f: (f.turn, f.detection.start))
-            decisions = self.decisions(transcript.code, found)
-            effective = dict(decisions)
-            for hit, item in zip(hits, extra):
-                if hit.ordinary and not decisions.get(item.id):
-                    effective[item.id] = "reject"
-            kept = [(f.turn, f.detection.start, f.detection.end) for f in found
-                    if effective.get(f.id, "").strip().lower() not in ("", "accept")]
-            anonymised, proposals = anonymise(transcript, found, effective, key, self.styles, local)
-            anonymised.anonymisation["safety_net"] = sum(1 for f in extra if effective.get(f.id) != "reject")
-            log.info("%s: the safety net found %d known name(s) that detection missed", transcript.code, len(extra))
-            net = SafetyNet(self.study.people, key, self.never_replaced, net.language)  # the key may have grown
-        left = [h for h in protect(net, transcript, anonymised) if not _overlaps(h, kept)]
-        refusal = f"{len(left)} name(s) the study knows would still be readable in the shareable text" if left else None
-        return found, decisions, anonymised, proposals, refusal
-
-    def _label_with_pseudonyms(self, anonymised: Transcript, key: StudyKey) -> None:
-        """Participants' turns labelled with the first name of their pseudonym instead of their code."""
-        labels = {p.id: key.pseudonym_label(p, anonymised.code) for p in self.study.people
-                  if p.role == "participant" and any(t.speaker == p.id for t in anonymised.turns)}
-        for turn in anonymised.turns:
-            turn.speaker = labels.get(turn.speaker, turn.speaker)
-        for speaker in anonymised.speakers:
-            if speaker.get("label") in labels:
-                speaker["label"] = labels[speaker["label"]]
-        for span in anonymised.timeline:
-            if span.get("speaker") in labels:
-                span["speaker"] = labels[span["speaker"]]
-        anonymised.anonymisation["speaker_labels"] = LABEL_PSEUDONYM
-
-
-def _overlaps(hit, spans: list[tuple[int, int, int]]) -> bool:
-    d = hit.detection
-    return any(turn == hit.turn and start < d.end and d.start < end for turn, start, end in spans)

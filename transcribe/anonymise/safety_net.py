@@ -10,26 +10,30 @@ A hit is turned into a detection in the identifiable transcript's coordinates, s
 it its placeholder (a participant's code, the number a person already has) and the review file
 lists it. Where the form is also an ordinary English word, lower case, and nothing around it marks
 a name ("I will go"), it is not replaced but listed first in the review with the reason, until the
-researcher accepts it. :func:`verify` then checks the final text and refuses it if anything known
-is still readable that nobody decided to keep.
+researcher accepts it. :func:`second_pass` anonymises again with the hits, then checks the final
+text and refuses it if anything known is still readable that nobody decided to keep.
 """
 
 from __future__ import annotations
 
+import logging
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from ..errors import TranscribeError
 from ..study import Person
-from ..text import fold, fold_for_matching
+from ..text import fold, fold_for_matching, folded_as_read, folded_with_positions
 from ..transcript import Transcript
 from .spans import word_offsets
 from .detect import Detection
+from . import review
+from .apply import Found, anonymise
 from .key import StudyKey
 from .languages import TITLES, profile
 from .lexicons import ordinary_words
 from .recognizers.phrases import compact, compound_regex
+
+log = logging.getLogger("transcribe")
 
 SOURCE = "safety net"
 # Categories whose originals are words that can be matched in running text.
@@ -134,6 +138,7 @@ class SafetyNet:
         known += [t for t in surrogate_terms(key) if (t.words, t.category) not in forms]
         self.terms = sorted(known, key=lambda t: -sum(len(w) for w in t.words))
         self.patterns = [(term, _term_regex(term)) for term in self.terms]
+        self.allow_list = tuple(allow)
         self.allow = {compact(fold_for_matching(a)) for a in allow if a.strip()}
         self.allowed = [compound_regex(a) for a in allow if a.strip()]
 
@@ -146,22 +151,23 @@ class SafetyNet:
 
     def _find_in_turn(self, index: int, original, shown) -> list[Hit]:
         text = shown.text
+        pair = _TurnPair.of(original, shown)
         taken: list[tuple[int, int]] = []  # in the shown text
         mapped: list[tuple[int, int]] = []  # the same, in the identifiable text
         hits = []
         for term, match, folded, a, b in self._matches(text):
-            if any(a < y and x < b for x, y in taken) or _inside_placeholder(original, shown, a):
+            if any(a < y and x < b for x, y in taken) or pair.inside_placeholder(a):
                 continue
-            if term.entity == SURROGATE and _in_replaced_word(original, shown, a, b):
+            if term.entity == SURROGATE and pair.in_replaced_word(a, b):
                 continue  # the pseudonym the anonymisation wrote there
-            span = _to_identifiable(original, shown, a, b)
+            span = pair.to_identifiable(a, b)
             if span is None or any(span[0] < y and x < span[1] for x, y in mapped):
                 continue  # a word taken whole already holds this one
             taken.append((a, b))
             mapped.append(span)
             ambiguous = text[a:b].islower() or _sentence_start(text, a)  # "Will you…" starts a sentence
-            ordinary = self._ordinary(term, text[a:b]) and ambiguous and \
-                not _name_context(folded, match, self.profile.cues_before, self.profile.verbs_after)
+            ordinary = (self._ordinary(term, text[a:b]) and ambiguous
+                        and not _name_context(folded, match, self.profile.cues_before, self.profile.verbs_after))
             start, end = span
             score = SURROGATE_SCORE if ordinary or term.entity == SURROGATE else 1.0
             detection = Detection(start, end, original.text[start:end], term.category, SOURCE, score,
@@ -188,7 +194,7 @@ class SafetyNet:
         term, the match in the folded text, that text, and the form's span in `text`. Read as
         written ("McDonald" stays one word), then as a reader splits it (handles, camel case)."""
         allowed = [m.span() for pattern in self.allowed for m in pattern.finditer(text)]  # never replaced
-        for folded, positions in (_folded_with_positions(text), _reader_tokens(text)):
+        for folded, positions in (folded_with_positions(text), folded_as_read(text)):
             for term, pattern in self.patterns:
                 for match in pattern.finditer(folded):
                     a, b = positions[match.start()], positions[match.end() - 1] + 1
@@ -203,61 +209,6 @@ class SafetyNet:
         return len(term.words) == 1 and (term.words[0] in self.ordinary_words or fold(shown) in self.ordinary_words)
 
 
-def _folded_with_positions(text: str) -> tuple[str, list[int]]:
-    """`text` folded, with the index in `text` of every folded character."""
-    chars, positions = [], []
-    for i, ch in enumerate(text):
-        for f in fold_for_matching(ch):
-            chars.append(f)
-            positions.append(i)
-    return "".join(chars), positions
-
-
-# Runs of three or more single letters spaced out ("S A R A H", "S.A.R.A.H", "S-A-R-A-H").
-_SPACED_LETTERS = re.compile(r"(?<![^\W\d_])(?:[^\W\d_][ .-]){2,}[^\W\d_](?![^\W\d_])")
-
-
-def _reader_tokens(text: str) -> tuple[str, list[int]]:
-    """`text` folded as a reader splits it into words: "_" is a space, a capital after a small
-    letter ("SarahJones") and a change between letters and digits ("Sarah2024") start a new word,
-    a symbol between two letters ("Dav😀id") and invisible characters are skipped, and letters
-    spaced out one by one are read as a word. With the index in `text` of every character."""
-    chars: list[str] = []
-    positions: list[int] = []
-    for i, ch in enumerate(text):
-        category = unicodedata.category(ch)
-        if category == "Cf" or ch == "\u00ad":
-            continue
-        before, after = (text[i - 1] if i else ""), (text[i + 1] if i + 1 < len(text) else "")
-        if category in ("So", "Sk") and before.isalpha() and after.isalpha():
-            continue
-        if ch.isalpha() and before and (before.islower() and ch.isupper() or before.isdigit()) or \
-                ch.isdigit() and before.isalpha():
-            chars.append(" ")
-            positions.append(i)
-        for folded in fold_for_matching("_" if ch == "_" else ch).replace("_", " "):
-            chars.append(folded)
-            positions.append(i)
-    view = "".join(chars)
-    for run in reversed(list(_SPACED_LETTERS.finditer(view))):
-        keep = [k for k in range(run.start(), run.end()) if view[k] not in " .-"]
-        chars[run.start():run.end()] = [chars[k] for k in keep]
-        positions[run.start():run.end()] = [positions[k] for k in keep]
-        view = "".join(chars)
-    return view, positions
-
-
-def _inside_placeholder(original, shown, position: int) -> bool:
-    """Whether `position` of the shown turn is inside the brackets of a placeholder the anonymiser
-    wrote: brackets in a word whose text it replaced ("[Name 1]"), not a typist's note ("[Sarah laughs]")."""
-    text = shown.text
-    opening, closing = text.rfind("[", 0, position), text.rfind("]", 0, position)
-    if opening <= closing:
-        return False
-    index = next((i for i, (x, y) in enumerate(word_offsets(shown)) if x <= opening < y), None)
-    return index is not None and shown.words[index].text.strip() != original.words[index].text.strip()
-
-
 def _name_context(folded: str, match: re.Match, cues_before: frozenset[str], verbs_after: frozenset[str]) -> bool:
     """A cue before the form ("my friend will") or a verb after it that makes it the subject ("will said")."""
     before = re.findall(r"[\w']+", folded[: match.start()])[-1:]
@@ -269,28 +220,50 @@ def _sentence_start(text: str, position: int) -> bool:
     return not text[:position].strip() or text[:position].rstrip()[-1] in ".?!"
 
 
-def _in_replaced_word(original, shown, a: int, b: int) -> bool:
-    """Whether [a, b) of the shown turn touches a word whose text the anonymisation replaced."""
-    return any(x < b and y > a and shown.words[i].text.strip() != original.words[i].text.strip()
-               for i, (x, y) in enumerate(word_offsets(shown)))
+@dataclass
+class _TurnPair:
+    """One turn as the identifiable and the anonymised transcript have it, word by word
+    (anonymisation changes only the text of detected words, never their number)."""
 
+    original: object
+    shown: object
+    original_spans: list[tuple[int, int]]
+    shown_spans: list[tuple[int, int]]
+    replaced: list[bool]  # the word's text was replaced
 
-def _to_identifiable(original, shown, a: int, b: int) -> tuple[int, int] | None:
-    """The span of the identifiable turn's text that shows the same words as [a, b) of the
-    anonymised one (anonymisation changes only the text of detected words, never their number).
-    Given only spans outside placeholders' brackets."""
-    shown_spans, original_spans = word_offsets(shown), word_offsets(original)
-    touched = [i for i, (x, y) in enumerate(shown_spans) if x < b and y > a]
-    if not touched:
-        return None
-    first, last = touched[0], touched[-1]
-    # A word that already holds a placeholder but still shows the name ("sarah_jones_[URL 1]") is
-    # taken whole: its own offsets no longer match the identifiable word's.
-    replaced_first = shown.words[first].text.strip() != original.words[first].text.strip()
-    replaced_last = shown.words[last].text.strip() != original.words[last].text.strip()
-    start = original_spans[first][0] + (0 if replaced_first else a - shown_spans[first][0])
-    end = original_spans[last][1] if replaced_last else original_spans[last][0] + (b - shown_spans[last][0])
-    return start, end
+    @classmethod
+    def of(cls, original, shown) -> "_TurnPair":
+        replaced = [s.text.strip() != o.text.strip() for o, s in zip(original.words, shown.words)]
+        return cls(original, shown, word_offsets(original), word_offsets(shown), replaced)
+
+    def inside_placeholder(self, position: int) -> bool:
+        """Whether `position` of the shown turn is inside the brackets of a placeholder the
+        anonymiser wrote: brackets in a word whose text it replaced ("[Name 1]"), not a typist's
+        note ("[Sarah laughs]")."""
+        text = self.shown.text
+        opening, closing = text.rfind("[", 0, position), text.rfind("]", 0, position)
+        if opening <= closing:
+            return False
+        index = next((i for i, (x, y) in enumerate(self.shown_spans) if x <= opening < y), None)
+        return index is not None and self.replaced[index]
+
+    def in_replaced_word(self, a: int, b: int) -> bool:
+        """Whether [a, b) of the shown turn touches a word whose text the anonymisation replaced."""
+        return any(x < b and y > a and self.replaced[i] for i, (x, y) in enumerate(self.shown_spans))
+
+    def to_identifiable(self, a: int, b: int) -> tuple[int, int] | None:
+        """The span of the identifiable turn's text that shows the same words as [a, b) of the
+        anonymised one. Given only spans outside placeholders' brackets."""
+        touched = [i for i, (x, y) in enumerate(self.shown_spans) if x < b and y > a]
+        if not touched:
+            return None
+        first, last = touched[0], touched[-1]
+        # A word that already holds a placeholder but still shows the name ("sarah_jones_[URL 1]") is
+        # taken whole: its own offsets no longer match the identifiable word's.
+        start = self.original_spans[first][0] + (0 if self.replaced[first] else a - self.shown_spans[first][0])
+        end = (self.original_spans[last][1] if self.replaced[last]
+               else self.original_spans[last][0] + (b - self.shown_spans[last][0]))
+        return start, end
 
 
 def names_among(texts: list[str], people: list[Person], key: StudyKey | None = None) -> list[str]:
@@ -316,3 +289,47 @@ def protect(net: SafetyNet, identifiable: Transcript, anonymised: Transcript) ->
         return net.find(identifiable, anonymised)
     except Exception as error:  # fail closed: a net that cannot run must stop the shareable write
         raise TranscribeError(f"the final check for known names could not run ({type(error).__name__})") from error
+
+
+
+def second_pass(net: SafetyNet, transcript: Transcript, first, recorded: dict, key: StudyKey, styles,
+                local: frozenset[str] = frozenset()):
+    """Run the net over the anonymised text (whatever detection and the cache said) and anonymise
+    again with its hits; then check that nothing known is left.
+
+    `first` is the first anonymisation: (detections, decisions, anonymised transcript, proposals);
+    `recorded`, the researcher's decisions from review.csv. Returns the same four with the net's
+    hits (ordinary words the researcher has not accepted are kept as they are, and listed first in
+    the review), and why the text must not be shared (None if it may).
+    """
+    found, decisions, anonymised, proposals = first
+    # Left alone here: what the researcher kept (reject), and the replacements they typed, whose
+    # words the renderer checks itself, to name the line (render.Renderer._unsafe).
+    kept = [(f.turn, f.detection.start, f.detection.end) for f in found
+            if decisions.get(f.id, "").strip().lower() not in ("", "accept")]
+    hits = [h for h in protect(net, transcript, anonymised) if not _overlaps(h, kept)]
+    if hits:
+        extra = [Found(h.turn, h.detection) for h in hits]
+        # A hit that takes a whole word replaces the detections inside it ("notes.do" as a web address).
+        found = [f for f in found if not any(_overlaps(h, [(f.turn, f.detection.start, f.detection.end)])
+                                             for h in hits)]
+        found = sorted(found + extra, key=lambda f: (f.turn, f.detection.start))
+        decisions = review.decisions_for(recorded, transcript.code, found)
+        effective = dict(decisions)
+        for hit, item in zip(hits, extra):
+            if hit.ordinary and not decisions.get(item.id):
+                effective[item.id] = "reject"
+        kept = [(f.turn, f.detection.start, f.detection.end) for f in found
+                if effective.get(f.id, "").strip().lower() not in ("", "accept")]
+        anonymised, proposals = anonymise(transcript, found, effective, key, styles, local)
+        anonymised.anonymisation["safety_net"] = sum(1 for f in extra if effective.get(f.id) != "reject")
+        log.info("%s: the safety net found %d known name(s) that detection missed", transcript.code, len(extra))
+        net = SafetyNet(list(net.people.values()), key, net.allow_list, net.language)  # the key may have grown
+    left = [h for h in protect(net, transcript, anonymised) if not _overlaps(h, kept)]
+    refusal = f"{len(left)} name(s) the study knows would still be readable in the shareable text" if left else None
+    return found, decisions, anonymised, proposals, refusal
+
+
+def _overlaps(hit: Hit, spans: list[tuple[int, int, int]]) -> bool:
+    d = hit.detection
+    return any(turn == hit.turn and start < d.end and d.start < end for turn, start, end in spans)

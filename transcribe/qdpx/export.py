@@ -90,7 +90,7 @@ def write_projects(owned: OwnedFiles, anonymiser) -> Written:
     written = Written()
     shareable, identifiable = [], []
     for code in sorted(owned.codes(), key=code_order):
-        if "txt" not in owned.shareable(code):
+        if "txt" not in owned.shared_files(code):
             continue
         try:
             public, private_interview, problem = _interview(code, owned, anonymiser)

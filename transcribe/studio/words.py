@@ -38,8 +38,8 @@ def certainty(score: float) -> str:
 def why(detection: Detection, check_first: bool = False, local: bool = False) -> str:
     """One line for the side panel: what it is, why it was found, how sure, what to do."""
     source = detection.source
-    found = f"on {LISTS.get(detection.category, 'your study lists')}" if source == "list" else \
-        FOUND_BY.get(source, "found by the detector")
+    found = (f"on {LISTS.get(detection.category, 'your study lists')}" if source == "list"
+             else FOUND_BY.get(source, "found by the detector"))
     parts = [category(detection.category), found if source in KNOWN else f"{found}, {certainty(detection.score)}"]
     if local:
         parts.append("replaced in this line only until you accept it")

@@ -29,9 +29,8 @@ from ..anonymise.guesses import one_off
 from ..anonymise.prepare import Anonymiser, Prepared
 from ..anonymise.safety_net import names_among
 from ..audio import SAMPLE_RATE, decode, file_sha256
-from ..batch import Batch, Reporter
+from ..batch import Batch
 from ..cache import StageCache
-from ..errors import TranscribeError
 from ..folders import STUDIO, Folders
 from ..pipeline import RunSettings
 from ..render import Renderer, View, line_spans
@@ -91,7 +90,7 @@ class Studio:
         self._study_version = version_of(self.study_path) if self.study_path else "none"
         self.study = load_study(self.study_path) if self.study_path else Study()
         self.anonymiser = Anonymiser(self.study, StageCache(self.private), self.folders, self.output.styles)
-        self.renderer = Renderer(self.folders, self.output, self.anonymiser, Reporter())
+        self.renderer = Renderer(self.folders, self.output, self.anonymiser)
 
     # --- reading -------------------------------------------------------------------------------
 
