@@ -241,6 +241,7 @@ def main() -> None:
     parser.add_argument("--quantise", choices=["none", "int8"], default=None, help="recognition weights (default: the tool's)")
     parser.add_argument("--verbatim", action="store_true", help="transcribe with --verbatim")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--temperatures", help="decoding fallback, comma-separated (default: the tool's)")
     parser.add_argument("--tag", default="default", help="work folder (stage caches) under benchmarks/work/realistic/")
     parser.add_argument("--label", default="")
     parser.add_argument("--shared", type=Path, default=SHARED)
@@ -253,6 +254,15 @@ def main() -> None:
 
     print(f"transcribe from {Path(transcribe.__file__).parent}", flush=True)
     torch.set_num_threads(args.threads)
+    decoding = {}
+    if args.temperatures:
+        decoding["temperatures"] = tuple(float(t) for t in args.temperatures.split(","))
+    if decoding:  # the pipeline builds its RecognitionSettings with these defaults instead
+        import functools
+
+        from transcribe import asr, pipeline
+
+        pipeline.RecognitionSettings = functools.partial(asr.RecognitionSettings, **decoding)
     parts = args.parts.split(",")
     items = devset_recordings([p for p in parts if p != "real"])
     if "real" in parts:
@@ -275,7 +285,7 @@ def main() -> None:
         for condition in (row["condition"], "all"):
             groups.setdefault(f"{row['part']} | {condition} | {row['model']}", []).append(row)
     results = {"label": args.label, "threads": args.threads, "models": args.models, "quantise": args.quantise,
-               "verbatim": args.verbatim,
+               "verbatim": args.verbatim, "temperatures": args.temperatures,
                "conditions": "2-core development machine shared with other work; times are wall seconds of the "
                              "recognition stage with diarisation cached.",
                "pooled": {key: pooled(group) for key, group in sorted(groups.items())}, "recordings": rows}
