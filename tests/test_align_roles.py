@@ -133,3 +133,37 @@ def test_uncertain_words_and_crosstalk_notation():
              Word(" yes.", 1.3, 1.5, 0.9, "A", overlap=True)]
     shown = mark(Transcript("p1", 2.0, [Turn("A", "A", 0, 1.5, words)]))
     assert shown.turns[0].text == "I saw(?) Jordon(?), [crosstalk 00:00:01] yes yes."
+
+
+# The participant (P) talks from 0 to 10 s; the interviewer (I) says "mm-hm" over them at 4 s.
+OVER = Diarisation(turns=[SpeakerTurn(0.0, 10.0, "P"), SpeakerTurn(3.9, 4.6, "I")],
+                   exclusive=[SpeakerTurn(0.0, 10.0, "P")])
+
+
+def test_a_back_channel_said_over_the_participant_goes_to_the_interviewer_inside_the_turn():
+    words = [("I", 0.2, 0.4), ("worked", 0.5, 0.9), ("nights.", 1.0, 1.5), ("Mm-hm.", 4.0, 4.4), ("Then", 5.0, 5.3),
+             ("days.", 5.4, 5.9)]
+    turns = align([segment(words)], OVER)
+    assert [t.raw_speaker for t in turns] == ["P"]  # not split
+    assert [(w.text.strip(), w.speaker, w.aside) for w in turns[0].words][3] == ("Mm-hm.", "I", True)
+    shown = mark(Transcript("p1", 10.0, turns, speakers=[{"id": "P", "label": "p1"}, {"id": "I", "label": "I"}]))
+    assert shown.turns[0].text == "I worked nights. [I: Mm-hm.] Then days."
+    assert count_flags(shown)["crosstalk"] == 0
+    # The aside is kept in the JSON; a transcript without asides is written as before.
+    again = Transcript.from_json(Transcript("p1", 10.0, turns).to_json())
+    assert [w.aside for w in again.turns[0].words] == [False, False, False, True, False, False]
+    assert '"aside"' not in Transcript("p1", 10.0, align([segment(words[:3])], OVER)).to_json()
+
+
+def test_only_a_short_back_channel_over_someone_who_goes_on_stays_inside_their_turn():
+    # Said in a pause, not over the participant: a turn of its own, as before.
+    pause = Diarisation(turns=[SpeakerTurn(0.0, 3.0, "P"), SpeakerTurn(3.2, 3.8, "I"), SpeakerTurn(4.0, 8.0, "P")],
+                        exclusive=[SpeakerTurn(0.0, 3.0, "P"), SpeakerTurn(3.2, 3.8, "I"), SpeakerTurn(4.0, 8.0, "P")])
+    turns = align([segment([("Nights.", 1.0, 1.5), ("Right.", 3.3, 3.6), ("Then", 4.2, 4.5)])], pause)
+    assert [t.raw_speaker for t in turns] == ["P", "I", "P"]
+    # Words that are not a back-channel, over the participant: the interviewer's own turn.
+    turns = align([segment([("Nights.", 1.0, 1.5), ("Why?", 4.0, 4.4), ("Then", 5.0, 5.3)])], OVER)
+    assert all(not w.aside for t in turns for w in t.words)
+    # The last words of the recording: nobody goes on after them, so they are not an aside.
+    turns = align([segment([("Nights.", 1.0, 1.5), ("Mm-hm.", 4.0, 4.4)])], OVER)
+    assert not turns[-1].words[-1].aside

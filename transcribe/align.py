@@ -13,6 +13,14 @@ from .transcript import Turn, Word
 NEAREST_TURN_LIMIT = 1.0
 # A word counts as crosstalk when a second speaker covers this share of it.
 CROSSTALK_SHARE = 0.5
+# A listener's back-channel: one of these words, said over the speaker (a diarisation turn of at
+# most BACKCHANNEL_SECONDS inside the other's speech), at most BACKCHANNEL_WORDS of them in a row.
+# It goes to the listener and stays inside the speaker's turn, which it does not split.
+BACKCHANNELS = frozenset({"mm", "mmm", "mhm", "mm-hm", "mm-hmm", "mmhmm", "uh-huh", "hm", "hmm", "yeah", "yes", "yep",
+                          "right", "okay", "ok", "sure", "oh", "ah", "wow", "really", "exactly", "ouais", "oui",
+                          "d'accord", "voilà"})
+BACKCHANNEL_SECONDS = 1.5
+BACKCHANNEL_WORDS = 2
 
 
 def _overlaps(start: float, end: float, turns: list[SpeakerTurn]) -> dict[str, float]:
@@ -87,6 +95,7 @@ def attribute_words(segments: list[Segment], diarisation: Diarisation) -> list[W
             if distance > NEAREST_TURN_LIMIT and previous is not None:
                 speaker = previous
         speaker = speaker or previous or "SPEAKER_00"
+        speaker = _listener(w.text, start, end, speaker, diarisation.turns) or speaker
         everyone = _overlaps(start, end, diarisation.turns)
         others = max((v for s, v in everyone.items() if s != speaker), default=0.0)
         words.append(Word(w.text, w.start, w.end, w.probability, speaker, others >= CROSSTALK_SHARE * (end - start)))
@@ -94,16 +103,55 @@ def attribute_words(segments: list[Segment], diarisation: Diarisation) -> list[W
     return words
 
 
+def is_backchannel(text: str) -> bool:
+    return text.strip().strip(".,!?;:…").lower() in BACKCHANNELS
+
+
+def _listener(text: str, start: float, end: float, speaker: str, turns: list[SpeakerTurn]) -> str | None:
+    """The listener who said a back-channel word that the one-speaker timeline gives to `speaker`:
+    another speaker whose short diarisation turn holds the word's middle while `speaker` talks."""
+    if not is_backchannel(text):
+        return None
+    middle = (start + end) / 2
+    if not any(t.speaker == speaker and t.start < middle < t.end for t in turns):
+        return None
+    return next((t.speaker for t in turns if t.speaker != speaker and t.start <= middle <= t.end
+                 and t.end - t.start <= BACKCHANNEL_SECONDS), None)
+
+
 def group_turns(words: list[Word]) -> list[Turn]:
-    """Merge consecutive words of one speaker into turns (labels are assigned later by roles)."""
+    """Merge consecutive words of one speaker into turns (labels are assigned later by roles).
+
+    A listener's back-channel said over the speaker, who goes on after it, stays inside the
+    speaker's turn as an aside (its words keep the listener as their speaker)."""
     turns: list[Turn] = []
-    for word in words:
-        if turns and turns[-1].raw_speaker == word.speaker:
-            turns[-1].words.append(word)
+    i = 0
+    while i < len(words):
+        word = words[i]
+        asides = _aside_length(words, i, turns[-1].raw_speaker) if turns and turns[-1].raw_speaker != word.speaker else 0
+        for aside in words[i : i + asides]:
+            aside.aside = True
+        if turns and (turns[-1].raw_speaker == word.speaker or asides):
+            turns[-1].words.extend(words[i : i + max(asides, 1)])
             turns[-1].end = max(turns[-1].end, word.end)
         else:
             turns.append(Turn(word.speaker, word.speaker, word.start, word.end, [word]))
+        i += max(asides, 1)
     return turns
+
+
+def _aside_length(words: list[Word], i: int, speaker: str) -> int:
+    """How many words from `i` are a back-channel over `speaker`, who speaks again right after; 0 if none."""
+    listener = words[i].speaker
+    n = 0
+    while i + n < len(words) and words[i + n].speaker == listener and n <= BACKCHANNEL_WORDS:
+        n += 1
+    after = words[i + n] if i + n < len(words) else None
+    run = words[i : i + n]
+    if (n > BACKCHANNEL_WORDS or after is None or after.speaker != speaker
+            or not all(w.overlap and is_backchannel(w.text) for w in run)):
+        return 0
+    return n
 
 
 def align(segments: list[Segment], diarisation: Diarisation) -> list[Turn]:

@@ -7,7 +7,8 @@ turns them into the notation researchers know:
   diarisation found no speech, a window with a very low average log-probability, a high
   no-speech probability or a compression ratio over Whisper's threshold;
 * ``[crosstalk hh:mm:ss]`` goes before words spoken while another speaker was talking;
-* a single word recognised with low confidence is followed by ``(?)``, before its punctuation.
+* a single word recognised with low confidence is followed by ``(?)``, before its punctuation;
+* another speaker's back-channel inside a turn is shown with their label: ``[I: mm-hm]``.
 """
 
 from __future__ import annotations
@@ -93,18 +94,35 @@ def mark(transcript: Transcript) -> Transcript:
     the raw text of a suspect stretch never reaches a rendered file.
     """
     marked = copy.deepcopy(transcript)
+    labels = {s.get("id"): s.get("label") for s in marked.speakers}
     for turn in marked.turns:
         previous: Word | None = None
-        for word in turn.words:
+        for index, word in enumerate(turn.words):
             if word.flag == INAUDIBLE:
                 word.text = "" if previous is not None and previous.flag == INAUDIBLE else f" [inaudible {clock(word.start)}]"
+            elif word.aside:
+                _aside(word, previous, turn.words[index + 1 : index + 2], labels.get(word.speaker) or word.speaker)
             else:
                 if word.flag == UNCERTAIN and word.text.strip():
                     word.text = _with_query(word.text)
-                if word.overlap and not (previous is not None and previous.overlap and previous.flag != INAUDIBLE):
+                after_aside = previous is not None and previous.aside
+                if word.overlap and not (previous is not None and previous.overlap and previous.flag != INAUDIBLE
+                                         and not after_aside):
                     word.text = f" [crosstalk {clock(word.start)}]" + (word.text if word.text.startswith(" ") else " " + word.text)
             previous = word
     return marked
+
+
+def _aside(word: Word, previous: Word | None, following: list[Word], label: str) -> None:
+    """A back-channel word in another speaker's turn, bracketed with its speaker's label."""
+    text = word.text.strip()
+    if word.flag == UNCERTAIN and text:
+        text = _with_query(text)
+    if not (previous is not None and previous.aside and previous.speaker == word.speaker):
+        text = f"[{label}: {text}"
+    if not (following and following[0].aside and following[0].speaker == word.speaker):
+        text += "]"
+    word.text = " " + text
 
 
 def _with_query(text: str) -> str:
@@ -123,7 +141,8 @@ def count_flags(transcript: Transcript) -> dict[str, int]:
                 counts[INAUDIBLE] += 1
             elif word.flag == UNCERTAIN:
                 counts[UNCERTAIN] += 1
-            if word.overlap and word.flag != INAUDIBLE and not (previous and previous.overlap):
+            if word.overlap and word.flag != INAUDIBLE and not word.aside and not (previous and previous.overlap
+                                                                                 and not previous.aside):
                 counts["crosstalk"] += 1
             previous = word
     return counts

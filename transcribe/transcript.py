@@ -23,6 +23,7 @@ class Word:
     speaker: str | None = None  # raw diarisation id
     overlap: bool = False  # spoken while another speaker was talking
     flag: str | None = None  # "inaudible": likely invented by recognition, hidden in shared text
+    aside: bool = False  # another speaker's back-channel inside this turn ("mm-hm"), shown inline with their label
 
 
 @dataclass
@@ -99,6 +100,9 @@ class Transcript:
                 turn["words"] = [w for w in turn["words"] if w["text"]]
         for turn in data["turns"]:
             turn["text"] = "".join(w["text"] for w in turn["words"]).strip()
+            for word in turn["words"]:
+                if not word["aside"]:  # written only where true: transcripts without asides read as before
+                    del word["aside"]
         return data
 
     def to_json(self, **kwargs) -> str:
