@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from ..errors import TranscribeError
 from ..study import Person
 from ..text import fold, fold_for_matching, folded_as_read, folded_with_positions
-from ..transcript import Transcript
+from ..transcript import Transcript, Turn
 from .spans import word_offsets
 from .detect import Detection
 from . import review
@@ -149,7 +149,7 @@ class SafetyNet:
             hits.extend(self._find_in_turn(index, original, shown))
         return hits
 
-    def _find_in_turn(self, index: int, original, shown) -> list[Hit]:
+    def _find_in_turn(self, index: int, original: Turn, shown: Turn) -> list[Hit]:
         text = shown.text
         pair = _TurnPair.of(original, shown)
         taken: list[tuple[int, int]] = []  # in the shown text
@@ -225,14 +225,14 @@ class _TurnPair:
     """One turn as the identifiable and the anonymised transcript have it, word by word
     (anonymisation changes only the text of detected words, never their number)."""
 
-    original: object
-    shown: object
+    original: Turn
+    shown: Turn
     original_spans: list[tuple[int, int]]
     shown_spans: list[tuple[int, int]]
     replaced: list[bool]  # the word's text was replaced
 
     @classmethod
-    def of(cls, original, shown) -> "_TurnPair":
+    def of(cls, original: Turn, shown: Turn) -> "_TurnPair":
         replaced = [s.text.strip() != o.text.strip() for o, s in zip(original.words, shown.words)]
         return cls(original, shown, word_offsets(original), word_offsets(shown), replaced)
 
@@ -289,7 +289,6 @@ def protect(net: SafetyNet, identifiable: Transcript, anonymised: Transcript) ->
         return net.find(identifiable, anonymised)
     except Exception as error:  # fail closed: a net that cannot run must stop the shareable write
         raise TranscribeError(f"the final check for known names could not run ({type(error).__name__})") from error
-
 
 
 def second_pass(net: SafetyNet, transcript: Transcript, first, recorded: dict, key: StudyKey, styles,
